@@ -198,7 +198,7 @@ static void parse_role(struct pctx *x, enum role_id r, const struct ynode *n, co
         static const struct field_spec spec[] = {
                 { "title", true }, { "reports_to", false }, { "members", false }, { NULL, false } };
         static const struct field_spec member_spec[] = {
-                { "id", true }, { "name", true }, { "key", true }, { NULL, false } };
+                { "id", true }, { "name", true }, { "key", true }, { "expires", false }, { NULL, false } };
         struct role *role = &x->p->roles[r];
         role->reports_to = ROLE_NONE;
         if (!check_map(&x->c, n, path, spec))
@@ -250,6 +250,13 @@ static void parse_role(struct pctx *x, enum role_id r, const struct ynode *n, co
                                 check_error(&x->c, w, q, "expected an Ed25519 public key written ed25519:BASE64 (as printed by aksesctl keygen)");
                                 ok = false;
                         }
+                }
+                struct ydate exp;
+                if ((w = ynode_get(m, "expires")) && check_date(&x->c, w, path_key(q, mp, "expires"), &exp)) {
+                        a.has_expiry = true;
+                        a.expires_year = exp.year;
+                        a.expires_month = exp.month;
+                        a.expires_day = exp.day;
                 }
                 if (ok && a.id && a.name)
                         role->members[role->n_members++] = a;

@@ -51,6 +51,8 @@ struct actor {
         const char *id;
         const char *name;
         unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+        bool has_expiry;
+        int expires_year, expires_month, expires_day;   /* last valid day */
 };
 
 struct role {

@@ -19,6 +19,9 @@ void check_error(struct checker *c, const struct ynode *at, const char *field, c
 
 const char *path_key(char *out, const char *parent, const char *key)
 {
+        /* Top-level fields are named plainly: "roles", not "document.roles". */
+        if (parent && strcmp(parent, "document") == 0)
+                parent = NULL;
         snprintf(out, PATH_MAX_LEN, "%s%s%s", parent ? parent : "", parent && *parent ? "." : "", key);
         return out;
 }

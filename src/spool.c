@@ -1,0 +1,339 @@
+/*
+ * spool - the request spool; see spool.h.
+ */
+#include "spool.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileio.h"
+
+static const char *const SUBDIRS[] = { "drop", "work", "open", "closed", "quarantine", "outbox", "reports" };
+
+static int *subdir_fd(struct spool *s, size_t i)
+{
+        int *fds[] = { &s->drop_fd, &s->work_fd, &s->open_fd, &s->closed_fd, &s->quarantine_fd, &s->outbox_fd,
+                       &s->reports_fd };
+        return fds[i];
+}
+
+int spool_open(const char *path, bool create, struct spool *s, char *err, size_t errlen)
+{
+        memset(s, 0, sizeof(*s));
+        s->root_fd = -1;
+        for (size_t i = 0; i < 7; i++)
+                *subdir_fd(s, i) = -1;
+        s->path = strdup(path);
+        if (!s->path)
+                return -ENOMEM;
+        if (create && mkdir(path, 0750) < 0 && errno != EEXIST) {
+                int r = -errno;
+                snprintf(err, errlen, "%s: %s", path, strerror(-r));
+                return r;
+        }
+        s->root_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (s->root_fd < 0) {
+                int r = -errno;
+                snprintf(err, errlen, "%s: %s", path, strerror(-r));
+                return r;
+        }
+        for (size_t i = 0; i < 7; i++) {
+                /* drop/ is where others write: group-writable, sticky. */
+                mode_t mode = i == 0 ? 01770 : 0750;
+                if (create && mkdirat(s->root_fd, SUBDIRS[i], mode) < 0 && errno != EEXIST) {
+                        int r = -errno;
+                        snprintf(err, errlen, "%s/%s: %s", path, SUBDIRS[i], strerror(-r));
+                        return r;
+                }
+                int fd = openat(s->root_fd, SUBDIRS[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                if (fd < 0) {
+                        int r = -errno;
+                        snprintf(err, errlen, "%s/%s: %s", path, SUBDIRS[i], strerror(-r));
+                        return r;
+                }
+                *subdir_fd(s, i) = fd;
+        }
+        return 0;
+}
+
+void spool_close(struct spool *s)
+{
+        if (s->root_fd >= 0)
+                close(s->root_fd);
+        for (size_t i = 0; i < 7; i++)
+                if (*subdir_fd(s, i) >= 0)
+                        close(*subdir_fd(s, i));
+        free(s->path);
+        memset(s, 0, sizeof(*s));
+}
+
+static int fsync_fd(int fd)
+{
+        return fsync(fd) < 0 ? -errno : 0;
+}
+
+int spool_claim(struct spool *s, const char *name)
+{
+        if (renameat(s->drop_fd, name, s->work_fd, name) < 0)
+                return -errno;
+        return 0;
+}
+
+int spool_next_id(struct spool *s, time_t now, char id[REQUEST_ID_LEN + 1])
+{
+        int lock = openat(s->root_fd, "seq.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0660);
+        if (lock < 0)
+                return -errno;
+        if (flock(lock, LOCK_EX) < 0) {
+                int r = -errno;
+                close(lock);
+                return r;
+        }
+        struct tm tm;
+        char today[9], buf[64] = "", *text = NULL, err[128];
+        size_t len = 0;
+        localtime_r(&now, &tm);
+        strftime(today, sizeof(today), "%Y%m%d", &tm);
+        unsigned long next = 1;
+        int r = read_file_checked(s->root_fd, "seq", 64, &text, &len, NULL, err, sizeof(err));
+        if (r == 0) {
+                char day[9];
+                unsigned long last;
+                if (sscanf(text, "%8s %lu", day, &last) == 2 && strcmp(day, today) == 0)
+                        next = last + 1;
+                free(text);
+        } else if (r != -ENOENT) {
+                goto out;
+        }
+        r = -EOVERFLOW;
+        if (next > 999999)
+                goto out;
+        int n = snprintf(buf, sizeof(buf), "%s %lu\n", today, next);
+        r = write_file_atomic(s->root_fd, "seq", buf, (size_t)n, 0640);
+        if (r == 0)
+                snprintf(id, REQUEST_ID_LEN + 1, "REQ-%s-%06lu", today, next);
+out:
+        close(lock);    /* releases the lock */
+        return r;
+}
+
+int spool_store_request(struct spool *s, const char *work_name, const struct req_state *st)
+{
+        char tmp[64], buf[STATE_MAX_BYTES];
+        snprintf(tmp, sizeof(tmp), ".new-%s", st->id);
+        size_t len = state_format(st, buf, sizeof(buf));
+        if (len == 0)
+                return -E2BIG;
+        if (mkdirat(s->open_fd, tmp, 0750) < 0 && errno != EEXIST)
+                return -errno;
+        int dfd = openat(s->open_fd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (dfd < 0)
+                return -errno;
+        int r = 0;
+        if (mkdirat(dfd, "dispositions", 0750) < 0 && errno != EEXIST)
+                r = -errno;
+        /* The state first: recovery treats a .new- directory holding
+         * request.yaml as complete. */
+        if (r == 0)
+                r = write_file_atomic(dfd, "state", buf, len, 0640);
+        if (r == 0 && fchmodat(s->work_fd, work_name, 0440, 0) < 0)
+                r = -errno;
+        if (r == 0 && renameat(s->work_fd, work_name, dfd, "request.yaml") < 0)
+                r = -errno;
+        if (r == 0)
+                r = fsync_fd(dfd);
+        close(dfd);
+        if (r == 0 && renameat(s->open_fd, tmp, s->open_fd, st->id) < 0)
+                r = -errno;
+        if (r == 0)
+                r = fsync_fd(s->open_fd);
+        if (r == 0)
+                r = fsync_fd(s->work_fd);
+        return r;
+}
+
+int spool_quarantine(struct spool *s, int dirfd, const char *name, const char *reason, char *qname)
+{
+        struct stat st;
+        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return -errno;
+        snprintf(qname, 256, "%llu-%.200s", (unsigned long long)st.st_ino, name);
+        char rname[300];
+        snprintf(rname, sizeof(rname), "%s.reason", qname);
+        int r = write_file_atomic(s->quarantine_fd, rname, reason, strlen(reason), 0640);
+        if (r < 0)
+                return r;
+        if (renameat(dirfd, name, s->quarantine_fd, qname) < 0)
+                return -errno;
+        r = fsync_fd(s->quarantine_fd);
+        if (r == 0)
+                r = fsync_fd(dirfd);
+        return r;
+}
+
+static int request_dir(struct spool *s, const char *id, bool *closed)
+{
+        int fd = openat(s->open_fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd >= 0) {
+                *closed = false;
+                return fd;
+        }
+        fd = openat(s->closed_fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd >= 0) {
+                *closed = true;
+                return fd;
+        }
+        return -errno;
+}
+
+int spool_read_state(struct spool *s, const char *id, struct req_state *st, bool *closed, char *err, size_t errlen)
+{
+        if (!request_id_valid(id, strlen(id))) {
+                snprintf(err, errlen, "'%.40s' is not a request id (REQ-YYYYMMDD-NNNNNN)", id);
+                return -EINVAL;
+        }
+        int dfd = request_dir(s, id, closed);
+        if (dfd < 0) {
+                snprintf(err, errlen, "%s: %s", id, dfd == -ENOENT ? "no such request" : strerror(-dfd));
+                return dfd;
+        }
+        char *buf = NULL;
+        size_t len;
+        int r = read_file_checked(dfd, "state", STATE_MAX_BYTES, &buf, &len, NULL, err, errlen);
+        close(dfd);
+        if (r < 0)
+                return r;
+        char why[128];
+        if (!state_parse(buf, len, st, why, sizeof(why))) {
+                snprintf(err, errlen, "%s/state: %s", id, why);
+                r = -EBADMSG;
+        }
+        free(buf);
+        return r;
+}
+
+int spool_write_state(struct spool *s, const struct req_state *st)
+{
+        char buf[STATE_MAX_BYTES];
+        size_t len = state_format(st, buf, sizeof(buf));
+        if (len == 0)
+                return -E2BIG;
+        int dfd = openat(s->open_fd, st->id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (dfd < 0)
+                return -errno;
+        int r = write_file_atomic(dfd, "state", buf, len, 0640);
+        close(dfd);
+        return r;
+}
+
+int spool_read_request(struct spool *s, const char *id, bool closed, char **buf, size_t *len)
+{
+        int dfd = openat(closed ? s->closed_fd : s->open_fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (dfd < 0)
+                return -errno;
+        char err[128];
+        int r = read_file_checked(dfd, "request.yaml", 64 * 1024, buf, len, NULL, err, sizeof(err));
+        close(dfd);
+        return r;
+}
+
+void disposition_stored_name(char out[128], size_t index, const char *step, const char *decision)
+{
+        snprintf(out, 128, "%02zu-%.64s-%s.yaml", index + 1, step, decision);
+}
+
+static int dispositions_dir(struct spool *s, const char *id)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "%s/dispositions", id);
+        int fd = openat(s->open_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        return fd < 0 ? -errno : fd;
+}
+
+int spool_store_disposition(struct spool *s, const char *id, const char *work_name, const char *stored_name)
+{
+        int dfd = dispositions_dir(s, id);
+        if (dfd < 0)
+                return dfd;
+        int r = 0;
+        if (fchmodat(s->work_fd, work_name, 0440, 0) < 0 || renameat(s->work_fd, work_name, dfd, stored_name) < 0)
+                r = -errno;
+        if (r == 0)
+                r = fsync_fd(dfd);
+        if (r == 0)
+                r = fsync_fd(s->work_fd);
+        close(dfd);
+        return r;
+}
+
+bool spool_has_disposition(struct spool *s, const char *id, const char *stored_name)
+{
+        int dfd = dispositions_dir(s, id);
+        if (dfd < 0)
+                return false;
+        bool has = faccessat(dfd, stored_name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+        close(dfd);
+        return has;
+}
+
+int spool_close_request(struct spool *s, const char *id)
+{
+        if (renameat(s->open_fd, id, s->closed_fd, id) < 0)
+                return -errno;
+        int r = fsync_fd(s->closed_fd);
+        if (r == 0)
+                r = fsync_fd(s->open_fd);
+        return r;
+}
+
+int spool_recover(struct spool *s, void (*done)(void *ctx, const char *id), void *ctx)
+{
+        int fd = dup(s->open_fd);
+        if (fd < 0)
+                return -errno;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return -errno;
+        }
+        rewinddir(d);
+        struct dirent *e;
+        int r = 0;
+        while ((e = readdir(d))) {
+                if (strncmp(e->d_name, ".new-", 5) != 0)
+                        continue;
+                const char *id = e->d_name + 5;
+                if (!request_id_valid(id, strlen(id)))
+                        continue;
+                char path[300];
+                snprintf(path, sizeof(path), "%s/request.yaml", e->d_name);
+                if (faccessat(s->open_fd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+                        /* Complete but not yet renamed: finish it. */
+                        if (renameat(s->open_fd, e->d_name, s->open_fd, id) < 0) {
+                                r = -errno;
+                                continue;
+                        }
+                        if (done)
+                                done(ctx, id);
+                } else {
+                        /* The request file is still in work/ and will be taken again. */
+                        char sub[300];
+                        snprintf(sub, sizeof(sub), "%s/state", e->d_name);
+                        unlinkat(s->open_fd, sub, 0);
+                        snprintf(sub, sizeof(sub), "%s/dispositions", e->d_name);
+                        unlinkat(s->open_fd, sub, AT_REMOVEDIR);
+                        if (unlinkat(s->open_fd, e->d_name, AT_REMOVEDIR) < 0)
+                                r = -errno;
+                }
+        }
+        closedir(d);
+        fsync(s->open_fd);
+        return r;
+}

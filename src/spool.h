@@ -1,0 +1,80 @@
+/*
+ * spool - the request spool: a file's state is the directory it is in.
+ *
+ *   drop/        sysadmins and aksesctl drop request and disposition files
+ *   work/        claimed from drop/ by rename, being processed
+ *   open/ID/     an accepted request in progress: request.yaml (exactly as
+ *                received, never modified), state, dispositions/
+ *   closed/ID/   the same, once done, rejected or failed
+ *   quarantine/  refused input as dropped, each with NAME.reason
+ *   outbox/      handover documents;  reports/  reports
+ *   seq          the request id counter (seq.lock serialises writers)
+ *
+ * Every change is atomic and durable (temp file or temp directory,
+ * fsync, rename, fsync of the directory), so a crash at any point leaves
+ * each file in exactly one place, and spool_recover() finishes or undoes
+ * what was half done.
+ */
+#ifndef AKSESD_SPOOL_H
+#define AKSESD_SPOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "state.h"
+
+struct spool {
+        char *path;
+        int root_fd, drop_fd, work_fd, open_fd, closed_fd, quarantine_fd, outbox_fd, reports_fd;
+};
+
+/* Opens (creating missing directories when create) the spool at path.
+ * 0 or -errno with a message in err.  Close with spool_close(). */
+int spool_open(const char *path, bool create, struct spool *s, char *err, size_t errlen)
+        __attribute__((warn_unused_result));
+void spool_close(struct spool *s);
+
+/* Moves drop/name to work/name.  -ENOENT when someone else took it. */
+int spool_claim(struct spool *s, const char *name) __attribute__((warn_unused_result));
+
+/* Allocates the next request id for now's date, durably. */
+int spool_next_id(struct spool *s, time_t now, char id[REQUEST_ID_LEN + 1]) __attribute__((warn_unused_result));
+
+/* Makes work/name the request.yaml of a new open/ID with state st. */
+int spool_store_request(struct spool *s, const char *work_name, const struct req_state *st)
+        __attribute__((warn_unused_result));
+
+/* Moves dirfd/name to quarantine/ with a NAME.reason file beside it.
+ * The quarantine name is derived from the file's inode, so retrying
+ * after a crash overwrites rather than duplicates.  qname (size 256)
+ * receives the quarantined name. */
+int spool_quarantine(struct spool *s, int dirfd, const char *name, const char *reason, char *qname)
+        __attribute__((warn_unused_result));
+
+/* The state of request id, open or closed.  *closed says where it is. */
+int spool_read_state(struct spool *s, const char *id, struct req_state *st, bool *closed, char *err, size_t errlen)
+        __attribute__((warn_unused_result));
+/* Writes the state of an open request. */
+int spool_write_state(struct spool *s, const struct req_state *st) __attribute__((warn_unused_result));
+/* The stored request bytes (malloc'd, caller frees). */
+int spool_read_request(struct spool *s, const char *id, bool closed, char **buf, size_t *len)
+        __attribute__((warn_unused_result));
+
+/* Moves work/name into open/ID/dispositions/ as stored_name. */
+int spool_store_disposition(struct spool *s, const char *id, const char *work_name, const char *stored_name)
+        __attribute__((warn_unused_result));
+bool spool_has_disposition(struct spool *s, const char *id, const char *stored_name);
+
+/* open/ID -> closed/ID. */
+int spool_close_request(struct spool *s, const char *id) __attribute__((warn_unused_result));
+
+/* Finishes or undoes half-done intakes (open/.new-*).  Calls done(id) for
+ * each request it completed, so the caller can journal it. */
+int spool_recover(struct spool *s, void (*done)(void *ctx, const char *id), void *ctx);
+
+/* The name a disposition is stored under: "NN-STEP-DECISION.yaml". */
+void disposition_stored_name(char out[128], size_t index, const char *step, const char *decision);
+
+#endif
