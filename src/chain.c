@@ -28,13 +28,13 @@ enum role_id chain_who_must_act(const struct policy *p, const struct req_state *
         return s->role;
 }
 
-/* The actor with this id in any role, and the role. */
-static const struct actor *find_signer(const struct policy *p, const char *id, enum role_id *role)
+const struct actor *chain_find_signer(const struct policy *p, const char *id, enum role_id *role)
 {
         for (int r = 0; r < ROLE_COUNT; r++) {
                 const struct actor *a = policy_find_actor(p, (enum role_id)r, id);
                 if (a) {
-                        *role = (enum role_id)r;
+                        if (role)
+                                *role = (enum role_id)r;
                         return a;
                 }
         }
@@ -45,7 +45,7 @@ bool chain_check(const struct policy *p, const struct req_state *st, const struc
                  const char *buf, time_t now, char *reason, size_t len)
 {
         enum role_id signer_role = ROLE_NONE;
-        const struct actor *a = find_signer(p, d->actor, &signer_role);
+        const struct actor *a = chain_find_signer(p, d->actor, &signer_role);
         if (!a) {
                 snprintf(reason, len, "unknown actor '%s': not a member of any role in the policy", d->actor);
                 return false;

@@ -28,6 +28,10 @@ const struct step *chain_current_step(const struct policy *p, const struct req_s
  * forwarded to someone ("" otherwise). */
 enum role_id chain_who_must_act(const struct policy *p, const struct req_state *st, const char **actor);
 
+/* The actor with this id in any role (and that role, when role is not
+ * NULL); NULL when nobody in the policy has that id. */
+const struct actor *chain_find_signer(const struct policy *p, const char *id, enum role_id *role);
+
 /* Checks a disposition whose bytes are buf against the request's state.
  * Returns true when it may be applied; otherwise false with the reason
  * (one sentence, for the journal and the .reason file) in reason. */

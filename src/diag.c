@@ -93,3 +93,33 @@ char *diag_join(const struct diag_list *d)
         *p = '\0';
         return s;
 }
+
+const char *diag_snip(char *out, size_t outsize, const char *s, size_t len, size_t max_chars)
+{
+        size_t o = 0, chars = 0;
+        const unsigned char *u = (const unsigned char *)s;
+        for (size_t i = 0; i < len && chars < max_chars;) {
+                unsigned char b = u[i];
+                size_t n = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+                bool control = b < 0x20 || b == 0x7F || (b == 0xC2 && i + 1 < len && u[i + 1] < 0xA0);
+                if (control || n > len - i || (n == 1 && b >= 0x80)) {
+                        size_t k = control && b == 0xC2 ? 2 : 1;
+                        for (size_t j = 0; j < k; j++) {
+                                if (o + 5 > outsize)
+                                        goto done;
+                                o += (size_t)snprintf(out + o, outsize - o, "\\x%02X", u[i + j]);
+                        }
+                        i += k;
+                } else {
+                        if (o + n + 1 > outsize)
+                                goto done;
+                        memcpy(out + o, s + i, n);
+                        o += n;
+                        i += n;
+                }
+                chars++;
+        }
+done:
+        out[o] = '\0';
+        return out;
+}

@@ -35,6 +35,12 @@ void diag_add(struct diag_list *d, const char *file, unsigned line, unsigned col
 
 static inline size_t diag_count(const struct diag_list *d) { return d->n + (d->oom ? 1 : 0); }
 
+/* Copies at most max_chars characters of untrusted text s (len bytes)
+ * into out for quoting in a message: whole UTF-8 characters only, and
+ * control characters written as \xHH, so that input can neither forge
+ * a diagnostic line nor reach a terminal raw.  Returns out. */
+const char *diag_snip(char *out, size_t outsize, const char *s, size_t len, size_t max_chars);
+
 /* Sorts by position (stable) so output reads top to bottom. */
 void diag_sort(struct diag_list *d);
 

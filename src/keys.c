@@ -39,7 +39,8 @@ bool key_parse_public(const char *s, size_t len, unsigned char pk[crypto_sign_PU
 {
         if (len != KEY_PUBLIC_STRLEN - 1 || memcmp(s, "ed25519:", 8) != 0)
                 return false;
-        return decode_b64(s + 8, len - 8, pk, crypto_sign_PUBLICKEYBYTES);
+        /* A small-order point can never verify a signature: refuse it here. */
+        return decode_b64(s + 8, len - 8, pk, crypto_sign_PUBLICKEYBYTES) && crypto_core_ed25519_is_valid_point(pk);
 }
 
 void key_format_public(const unsigned char pk[crypto_sign_PUBLICKEYBYTES], char out[KEY_PUBLIC_STRLEN])

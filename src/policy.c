@@ -267,6 +267,7 @@ static void parse_roles(struct pctx *x, const struct ynode *n)
 {
         static const struct field_spec spec[] = {
                 { "kepala_bidang", true }, { "super_admin", true }, { "admin", true }, { NULL, false } };
+        size_t before = diag_count(x->c.d);
         x->roles_node = n;
         for (int r = 0; r < ROLE_COUNT; r++)
                 x->p->roles[r].reports_to = ROLE_NONE;
@@ -279,8 +280,8 @@ static void parse_roles(struct pctx *x, const struct ynode *n)
                         parse_role(x, (enum role_id)r, v, path_key(p, "roles", ROLE_NAMES[r]));
         }
         const struct ynode *kb = ynode_get(n, "kepala_bidang");
-        if (kb && x->p->roles[ROLE_KEPALA_BIDANG].n_members == 0 && !diag_count(x->c.d))
-                check_error(&x->c, kb, "roles.kepala_bidang.members",
+        if (kb && x->p->roles[ROLE_KEPALA_BIDANG].n_members == 0 && diag_count(x->c.d) == before)
+                check_error(&x->c, ynode_get(kb, "members") ? ynode_get(kb, "members") : kb, "roles.kepala_bidang.members",
                             "the root of trust needs at least one Kepala Bidang with a key");
 }
 
@@ -356,23 +357,25 @@ static void check_workflow_shape(struct pctx *x, enum request_kind k, const stru
         char p[PATH_MAX_LEN];
         path_key(p, path, "steps");
         if (activates != 1) {
-                check_error(&x->c, n, p, "expected exactly one step with action 'activate', found %zu", activates);
+                check_error(&x->c, ynode_get(n, "steps") ? ynode_get(n, "steps") : n, p,
+                            "expected exactly one step with action 'activate', found %zu", activates);
                 return;
         }
         for (size_t i = 0; i < w->n_steps; i++) {
                 const struct step *s = &w->steps[i];
-                const struct ynode *at = i < 32 ? x->step_nodes[k][i] : n;
-                char sp[PATH_MAX_LEN];
-                path_index(sp, p, i);
+                const struct ynode *step_node = i < 32 ? x->step_nodes[k][i] : n;
+                const struct ynode *at = ynode_get(step_node, "action") ? ynode_get(step_node, "action") : step_node;
+                char sp[PATH_MAX_LEN], ap[PATH_MAX_LEN];
+                path_key(ap, path_index(sp, p, i), "action");
                 if ((s->action == ACTION_HANDOVER || s->action == ACTION_REPORT) && i < activate)
-                        check_error(&x->c, at, path_key(sp, sp, "action"),
+                        check_error(&x->c, at, ap,
                                     "'%s' must come after the 'activate' step", action_name(s->action));
                 if ((s->action == ACTION_VERIFY || s->action == ACTION_FORWARD) && i > activate)
-                        check_error(&x->c, at, path_key(sp, sp, "action"),
+                        check_error(&x->c, at, ap,
                                     "'%s' must come before the 'activate' step", action_name(s->action));
                 if (s->action == ACTION_FORWARD &&
                     (i + 1 >= w->n_steps || w->steps[i + 1].role == s->role))
-                        check_error(&x->c, at, path_key(sp, sp, "action"),
+                        check_error(&x->c, at, ap,
                                     "'forward' must be followed by a step of another role (the one forwarded to)");
         }
 }
@@ -704,8 +707,10 @@ static void cross_check(struct pctx *x, const struct ynode *root)
                 enum role_id cur = p->roles[r].reports_to;
                 for (int hops = 0; cur != ROLE_NONE && hops <= ROLE_COUNT; hops++) {
                         if (cur == r || hops == ROLE_COUNT) {
+                                char path[PATH_MAX_LEN];
+                                snprintf(path, sizeof(path), "roles.%s.reports_to", ROLE_NAMES[r]);
                                 check_error(&x->c, ynode_get(ynode_get(x->roles_node, ROLE_NAMES[r]), "reports_to"),
-                                            "roles.reports_to", "roles report to each other in a loop");
+                                            path, "roles report to each other in a loop");
                                 break;
                         }
                         cur = p->roles[cur].reports_to;

@@ -274,7 +274,6 @@ int request_parse(const struct policy *p, const char *name, const char *buf, siz
                   time_t now, struct diag_list *d, struct request **ret)
 {
         static const struct ydoc_limits lim = { .max_depth = 2, .max_nodes = 512, .max_scalar = 4096 };
-        static const struct field_spec head_spec[] = { { "version", true }, { "kind", true }, { NULL, true } };
         static const struct field_spec skpd_spec[] = {
                 { "version", true }, { "kind", true }, { "letter", true }, { "skpd", true },
                 { "applicant", true }, { "profiles", true }, { "valid_until", true },
@@ -309,7 +308,9 @@ int request_parse(const struct policy *p, const char *name, const char *buf, siz
         if (root->kind != YNODE_MAP) {
                 check_error(&x.c, root, "document", "expected a mapping, found %s", ynode_kind_name(root));
         } else if (!(v = ynode_get(root, "kind"))) {
-                check_map(&x.c, root, "document", head_spec);
+                /* Without a kind the other fields cannot be judged. */
+                check_error(&x.c, root, "kind", "missing required field (one of: skpd-access, superadmin-appoint, "
+                            "superadmin-revoke, superadmin-rotate, admin-appoint, admin-update, admin-remove)");
         } else if (check_enum(&x.c, v, "kind", KIND_NAMES, &kind)) {
                 r->kind = (enum request_kind)kind;
                 const struct field_spec *spec = r->kind == KIND_SKPD_ACCESS ? skpd_spec :

@@ -51,14 +51,14 @@ bool check_map(struct checker *c, const struct ynode *n, const char *path, const
                                 known = true;
                 if (known)
                         continue;
-                char list[512] = "", p[PATH_MAX_LEN], key[80];
+                char list[512] = "", p[PATH_MAX_LEN], key[160];
                 size_t used = 0;
                 for (const struct field_spec *s = spec; s->key && used < sizeof(list); s++) {
                         int r = snprintf(list + used, sizeof(list) - used, "%s%s", used ? ", " : "", s->key);
                         if (r > 0)
                                 used += (size_t)r;
                 }
-                snprintf(key, sizeof(key), "%.*s", (int)(k->len > 64 ? 64 : k->len), k->str);
+                diag_snip(key, sizeof(key), k->str, k->len, 64);
                 check_error(c, k, path_key(p, path, key), "unknown field (expected one of: %s)", list);
         }
         for (const struct field_spec *s = spec; s->key; s++) {
@@ -148,7 +148,9 @@ bool check_uint(struct checker *c, const struct ynode *n, const char *path,
                         v = v * 10 + (unsigned long)(n->str[i] - '0');
         }
         if (!ok) {
-                check_error(c, n, path, "expected a whole number from %lu to %lu, found '%.40s'", min, max, n->str);
+                char found[200];
+                check_error(c, n, path, "expected a whole number from %lu to %lu, found %s'%s'", min, max,
+                            n->plain ? "" : "the quoted text ", diag_snip(found, sizeof(found), n->str, n->len, 40));
                 return false;
         }
         if (v < min || v > max) {
@@ -193,8 +195,9 @@ bool check_enum(struct checker *c, const struct ynode *n, const char *path,
                 if (r > 0)
                         used += (size_t)r;
         }
+        char found[200];
         if (n->kind == YNODE_SCALAR)
-                check_error(c, n, path, "expected one of: %s; found '%.40s'", list, n->str);
+                check_error(c, n, path, "expected one of: %s; found '%s'", list, diag_snip(found, sizeof(found), n->str, n->len, 40));
         else
                 check_error(c, n, path, "expected one of: %s; found %s", list, ynode_kind_name(n));
         return false;
@@ -233,7 +236,9 @@ bool check_date(struct checker *c, const struct ynode *n, const char *path, stru
                 return false;
         }
         if (!ydate_parse(n->str, n->len, out)) {
-                check_error(c, n, path, "expected a real calendar date written YYYY-MM-DD, found '%.40s'", n->str);
+                char found[200];
+                check_error(c, n, path, "expected a real calendar date written YYYY-MM-DD, found '%s'",
+                            diag_snip(found, sizeof(found), n->str, n->len, 40));
                 return false;
         }
         return true;

@@ -33,7 +33,7 @@ struct ydate {
         int year, month, day;
 };
 
-#define PATH_MAX_LEN 192
+#define PATH_MAX_LEN 400
 
 void check_error(struct checker *c, const struct ynode *at, const char *field, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));

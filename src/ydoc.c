@@ -83,8 +83,9 @@ static void current_path(const struct builder *b, char *out, size_t size)
                         r = snprintf(out + used, size - used, "[%zu]", f->n);
                 } else if (f->n % 2 == 1) {
                         const struct ynode *k = f->items[f->n - 1];
-                        r = snprintf(out + used, size - used, "%s%.*s", used ? "." : "",
-                                     (int)(k->len > 64 ? 64 : k->len), k->str);
+                        char key[300];
+                        r = snprintf(out + used, size - used, "%s%s", used ? "." : "",
+                                     diag_snip(key, sizeof(key), k->str, k->len, 64));
                 }
                 if (r < 0 || (size_t)r >= size - used)
                         break;
@@ -144,9 +145,9 @@ static int attach(struct builder *b, struct ynode *n)
                 }
                 for (size_t i = 0; i < f->n; i += 2) {
                         if (same_scalar(f->items[i], n)) {
-                                char what[160];
-                                snprintf(what, sizeof(what), "duplicate key '%.*s' (first at line %u, column %u)",
-                                         (int)(n->len > 64 ? 64 : n->len), n->str,
+                                char what[400], key[300];
+                                snprintf(what, sizeof(what), "duplicate key '%s' (first at line %u, column %u)",
+                                         diag_snip(key, sizeof(key), n->str, n->len, 64),
                                          f->items[i]->line, f->items[i]->col);
                                 fail_at(b, n->line, n->col, "%s", what);
                                 return -EINVAL;
@@ -300,7 +301,7 @@ static int build(struct builder *b, yaml_parser_t *p)
                                 r = -EINVAL;
                         } else if (ev.data.document_start.tag_directives.start !=
                                    ev.data.document_start.tag_directives.end) {
-                                fail_mark(b, &ev.start_mark, "%s", "YAML %%TAG directives are not allowed");
+                                fail_mark(b, &ev.start_mark, "%s", "YAML %TAG directives are not allowed");
                                 r = -EINVAL;
                         }
                         break;
@@ -337,9 +338,40 @@ static int build(struct builder *b, yaml_parser_t *p)
         }
 }
 
+/* libyaml takes a lone CR, NEL (U+0085) and U+2028/U+2029 as line
+ * breaks: inside a quoted value they would be folded away unseen, and
+ * every later line number would be off.  Refuse them before parsing. */
+static bool refuse_odd_breaks(const char *name, const char *buf, size_t len, struct diag_list *d)
+{
+        unsigned line = 1, col = 1;
+        for (size_t i = 0; i < len; i++) {
+                const unsigned char *u = (const unsigned char *)buf + i;
+                const char *what = NULL;
+                if (u[0] == '\r' && (i + 1 >= len || u[1] != '\n'))
+                        what = "a carriage return (CR) not followed by a line feed";
+                else if (u[0] == 0xC2 && i + 1 < len && u[1] == 0x85)
+                        what = "the control character U+0085 (NEL)";
+                else if (u[0] == 0xE2 && i + 2 < len && u[1] == 0x80 && (u[2] == 0xA8 || u[2] == 0xA9))
+                        what = u[2] == 0xA8 ? "U+2028 (LINE SEPARATOR)" : "U+2029 (PARAGRAPH SEPARATOR)";
+                if (what) {
+                        diag_add(d, name, line, col, "document", "%s is not allowed: expected lines ending in LF", what);
+                        return true;
+                }
+                if (u[0] == '\n') {
+                        line++;
+                        col = 1;
+                } else if ((u[0] & 0xC0) != 0x80) {
+                        col++;
+                }
+        }
+        return false;
+}
+
 int ydoc_parse(const char *name, const char *buf, size_t len,
                const struct ydoc_limits *lim, struct diag_list *d, struct ydoc **ret)
 {
+        if (refuse_odd_breaks(name, buf, len, d))
+                return -EINVAL;
         struct builder b = { .name = name, .buf = buf, .len = len, .lim = lim, .d = d };
         int r = -ENOMEM;
         yaml_parser_t parser;

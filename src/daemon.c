@@ -1,0 +1,758 @@
+/*
+ * daemon - aksesd's event loop; see daemon.h and docs/DESIGN.md.
+ *
+ * Order of writes matters everywhere here: the state file is written
+ * before a disposition file is filed and before anything is journaled,
+ * so a crash at any point is either finished at start-up or undone, and
+ * nothing is lost or done twice (docs/DESIGN.md, "Crash safety").
+ */
+#include "daemon.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/statvfs.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+#include <unistd.h>
+
+#include "chain.h"
+#include "diag.h"
+#include "disposition.h"
+#include "fileio.h"
+#include "journal.h"
+#include "policy.h"
+#include "request.h"
+#include "spool.h"
+#include "state.h"
+
+struct open_entry {
+        char id[REQUEST_ID_LEN + 1];
+        time_t deadline;
+        bool breached;
+};
+
+struct daemon {
+        const struct daemon_options *opts;
+        struct policy *policy;
+        struct spool spool;
+        struct journal journal;
+        sd_event *event;
+        sd_event_source *deadline_timer, *space_timer;
+        bool intake_paused;
+        unsigned long quarantined;
+        struct open_entry *open;
+        size_t n_open, cap_open;
+        uid_t *allowed_uids;
+        size_t n_allowed_uids;
+        gid_t *allowed_gids;
+        size_t n_allowed_gids;
+};
+
+static void update_status(struct daemon *d)
+{
+        size_t overdue = 0;
+        for (size_t i = 0; i < d->n_open; i++)
+                overdue += d->open[i].breached;
+        sd_notifyf(0, "STATUS=%s%zu pending, %zu overdue, %lu quarantined", d->intake_paused ? "intake paused (low space); " : "",
+                   d->n_open, overdue, d->quarantined);
+}
+
+/* --- who may drop files ------------------------------------------------ */
+
+static int resolve_owners(struct daemon *d)
+{
+        const struct policy *p = d->policy;
+        free(d->allowed_uids);
+        free(d->allowed_gids);
+        d->allowed_uids = calloc(p->spool.n_allowed_users + 2, sizeof(uid_t));
+        d->allowed_gids = calloc(p->spool.n_allowed_groups + 1, sizeof(gid_t));
+        d->n_allowed_uids = d->n_allowed_gids = 0;
+        if (!d->allowed_uids || !d->allowed_gids)
+                return -ENOMEM;
+        /* The daemon's own user may always write its spool. */
+        d->allowed_uids[d->n_allowed_uids++] = geteuid();
+        for (size_t i = 0; i < p->spool.n_allowed_users; i++) {
+                const char *name = p->spool.allowed_users[i];
+                struct passwd *pw = getpwnam(name);
+                char *end;
+                unsigned long uid = strtoul(name, &end, 10);
+                if (pw)
+                        d->allowed_uids[d->n_allowed_uids++] = pw->pw_uid;
+                else if (*name && !*end)
+                        d->allowed_uids[d->n_allowed_uids++] = (uid_t)uid;
+                else
+                        journal_event(&d->journal, EV_POLICY_REFUSED, LOG_WARNING, NULL,
+                                      "spool.allowed_users: no such user '%s'; it is ignored", name);
+        }
+        for (size_t i = 0; i < p->spool.n_allowed_groups; i++) {
+                struct group *gr = getgrnam(p->spool.allowed_groups[i]);
+                if (gr)
+                        d->allowed_gids[d->n_allowed_gids++] = gr->gr_gid;
+                else
+                        journal_event(&d->journal, EV_POLICY_REFUSED, LOG_WARNING, NULL,
+                                      "spool.allowed_groups: no such group '%s'; it is ignored",
+                                      p->spool.allowed_groups[i]);
+        }
+        return 0;
+}
+
+static bool owner_allowed(const struct daemon *d, uid_t uid)
+{
+        for (size_t i = 0; i < d->n_allowed_uids; i++)
+                if (d->allowed_uids[i] == uid)
+                        return true;
+        if (d->n_allowed_gids == 0)
+                return false;
+        struct passwd *pw = getpwuid(uid);
+        if (!pw)
+                return false;
+        gid_t groups[256];
+        int n = 256;
+        if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+                n = 256;
+        for (int i = 0; i < n; i++)
+                for (size_t j = 0; j < d->n_allowed_gids; j++)
+                        if (groups[i] == d->allowed_gids[j])
+                                return true;
+        return false;
+}
+
+static void user_name(uid_t uid, char out[33])
+{
+        struct passwd *pw = getpwuid(uid);
+        if (pw)
+                snprintf(out, 33, "%s", pw->pw_name);
+        else
+                snprintf(out, 33, "%u", (unsigned)uid);
+}
+
+/* --- the index of open requests ---------------------------------------- */
+
+static struct open_entry *find_open(struct daemon *d, const char *id)
+{
+        for (size_t i = 0; i < d->n_open; i++)
+                if (strcmp(d->open[i].id, id) == 0)
+                        return &d->open[i];
+        return NULL;
+}
+
+static void rearm_deadline_timer(struct daemon *d)
+{
+        time_t next = 0;
+        for (size_t i = 0; i < d->n_open; i++)
+                if (!d->open[i].breached && (next == 0 || d->open[i].deadline < next))
+                        next = d->open[i].deadline;
+        if (next == 0) {
+                sd_event_source_set_enabled(d->deadline_timer, SD_EVENT_OFF);
+        } else {
+                sd_event_source_set_time(d->deadline_timer, (uint64_t)next * 1000000ULL);
+                sd_event_source_set_enabled(d->deadline_timer, SD_EVENT_ONESHOT);
+        }
+        update_status(d);
+}
+
+/* Records where an open request stands; removes it when it closed. */
+static void index_request(struct daemon *d, const struct req_state *st)
+{
+        struct open_entry *e = find_open(d, st->id);
+        if (st->status != STATUS_OPEN) {
+                if (e)
+                        *e = d->open[--d->n_open];
+                rearm_deadline_timer(d);
+                return;
+        }
+        if (!e) {
+                if (d->n_open == d->cap_open) {
+                        size_t cap = d->cap_open ? d->cap_open * 2 : 64;
+                        struct open_entry *v = realloc(d->open, cap * sizeof(*v));
+                        if (!v)
+                                return;         /* the state file still holds it; found again at restart */
+                        d->open = v;
+                        d->cap_open = cap;
+                }
+                e = &d->open[d->n_open++];
+                snprintf(e->id, sizeof(e->id), "%s", st->id);
+        }
+        e->deadline = state_deadline(st, d->policy);
+        e->breached = st->breached;
+        rearm_deadline_timer(d);
+}
+
+/* --- journal helpers ---------------------------------------------------- */
+
+static void deadline_text(time_t t, char out[21])
+{
+        time_format_utc(t, out);
+}
+
+static void journal_step(struct daemon *d, const struct req_state *st)
+{
+        const struct step *s = chain_current_step(d->policy, st);
+        if (!s)
+                return;
+        const char *actor;
+        enum role_id role = chain_who_must_act(d->policy, st, &actor);
+        char deadline[21];
+        deadline_text(state_deadline(st, d->policy), deadline);
+        struct event_fields f = { .request_id = st->id, .step = s->id, .role = role_name(role), .actor = actor,
+                                  .skpd = st->skpd, .letter = st->letter, .deadline = deadline };
+        journal_event(&d->journal, EV_STEP_STARTED, LOG_INFO, &f,
+                      "%s: step '%s' (%s) is with %s%s%s, due %s", st->id, s->id, action_name(s->action),
+                      role_name(role), actor[0] ? " " : "", actor, deadline);
+}
+
+/* --- quarantine --------------------------------------------------------- */
+
+static void quarantine(struct daemon *d, const char *name, const char *request_id, const char *submitter,
+                       const char *reason)
+{
+        char qname[256] = "";
+        int r = spool_quarantine(&d->spool, d->spool.work_fd, name, reason, qname);
+        struct event_fields f = { .request_id = request_id, .reason = reason, .file = qname[0] ? qname : name,
+                                  .submitter = submitter };
+        if (r < 0) {
+                /* The file stays in work/ and is retried at the next start. */
+                journal_event(&d->journal, EV_INPUT_QUARANTINED, LOG_ERR, &f,
+                              "could not quarantine %s: %s", name, strerror(-r));
+                return;
+        }
+        d->quarantined++;
+        journal_event(&d->journal, EV_INPUT_QUARANTINED, LOG_WARNING, &f, "%s quarantined as %s: %.300s", name,
+                      qname, reason);
+        update_status(d);
+}
+
+/* --- requests ------------------------------------------------------------ */
+
+/* A name aksesctl submit gave: "REQ-YYYYMMDD-NNNNNN.yaml". */
+static bool id_from_name(const char *name, char id[REQUEST_ID_LEN + 1])
+{
+        size_t len = strlen(name);
+        if (len != REQUEST_ID_LEN + 5 || strcmp(name + REQUEST_ID_LEN, ".yaml") != 0 ||
+            !request_id_valid(name, REQUEST_ID_LEN))
+                return false;
+        memcpy(id, name, REQUEST_ID_LEN);
+        id[REQUEST_ID_LEN] = '\0';
+        return true;
+}
+
+static void take_request(struct daemon *d, const char *name, const char *buf, size_t len, uid_t owner,
+                         const char *submitter)
+{
+        time_t now = time(NULL);
+        struct diag_list diags;
+        struct request *req = NULL;
+        diag_init(&diags);
+        int r = request_parse(d->policy, name, buf, len, now, &diags, &req);
+        if (r < 0) {
+                diag_sort(&diags);
+                char *text = diag_join(&diags);
+                quarantine(d, name, NULL, submitter, text ? text : "invalid request (out of memory describing it)");
+                free(text);
+                diag_free(&diags);
+                return;
+        }
+        diag_free(&diags);
+
+        struct req_state st = { 0 };
+        struct req_state existing;
+        bool closed;
+        char err[256];
+        if (id_from_name(name, st.id)) {
+                if (spool_read_state(&d->spool, st.id, &existing, &closed, err, sizeof(err)) != -ENOENT) {
+                        request_free(req);
+                        quarantine(d, name, st.id, submitter, "the request id in the file name is already in use");
+                        return;
+                }
+        } else if ((r = spool_next_id(&d->spool, now, st.id)) < 0) {
+                request_free(req);
+                journal_event(&d->journal, EV_INPUT_QUARANTINED, LOG_ERR, NULL,
+                              "cannot allocate a request id for %s: %s; it stays in work/", name, strerror(-r));
+                return;
+        }
+        st.kind = req->kind;
+        content_digest(buf, len, st.digest);
+        st.submitter_uid = owner;
+        snprintf(st.submitter, sizeof(st.submitter), "%s", submitter);
+        st.received = now;
+        st.step_started = now;
+        snprintf(st.skpd, sizeof(st.skpd), "%s", req->skpd ? req->skpd : "");
+        snprintf(st.letter, sizeof(st.letter), "%s", req->letter_number ? req->letter_number : "");
+        st.status = STATUS_OPEN;
+        request_free(req);
+
+        r = spool_store_request(&d->spool, name, &st);
+        if (r < 0) {
+                journal_event(&d->journal, EV_INPUT_QUARANTINED, LOG_ERR, NULL,
+                              "cannot store request %s: %s; it stays in work/ and is retried at restart", name,
+                              strerror(-r));
+                return;
+        }
+        struct event_fields f = { .request_id = st.id, .skpd = st.skpd, .letter = st.letter, .submitter = submitter,
+                                  .file = name };
+        journal_event(&d->journal, EV_REQUEST_RECEIVED, LOG_NOTICE, &f, "%s received: %s from %s%s%s, letter %s",
+                      st.id, kind_name(st.kind), submitter, st.skpd[0] ? " for " : "", st.skpd,
+                      st.letter[0] ? st.letter : "(none)");
+        journal_step(d, &st);
+        index_request(d, &st);
+}
+
+/* --- dispositions -------------------------------------------------------- */
+
+static void close_if_final(struct daemon *d, const struct req_state *st)
+{
+        if (st->status == STATUS_OPEN)
+                return;
+        int r = spool_close_request(&d->spool, st->id);
+        if (r < 0)
+                journal_event(&d->journal, EV_STATE_CORRUPT, LOG_ERR, &(struct event_fields){ .request_id = st->id },
+                              "%s: cannot move to closed/: %s (retried at restart)", st->id, strerror(-r));
+}
+
+static void activation_due(struct daemon *d, const struct req_state *st)
+{
+        const struct step *s = chain_current_step(d->policy, st);
+        struct event_fields f = { .request_id = st->id, .step = s ? s->id : "", .skpd = st->skpd,
+                                  .letter = st->letter, .role = s ? role_name(s->role) : "" };
+        journal_event(&d->journal, EV_ACTIVATION_DUE, LOG_NOTICE, &f,
+                      "%s: approved for activation; waiting at step '%s' for the directory executor", st->id,
+                      s ? s->id : "?");
+}
+
+/* The request id a disposition names, for journaling even a bad one. */
+static void sniff_request_id(const char *buf, size_t len, char id[REQUEST_ID_LEN + 1])
+{
+        id[0] = '\0';
+        const char *p = memmem(buf, len, "\nrequest: ", 10);
+        if (p && (size_t)(buf + len - p) >= 10 + REQUEST_ID_LEN && request_id_valid(p + 10, REQUEST_ID_LEN)) {
+                memcpy(id, p + 10, REQUEST_ID_LEN);
+                id[REQUEST_ID_LEN] = '\0';
+        }
+}
+
+static void refuse_disposition(struct daemon *d, const char *name, const struct disposition *disp,
+                               const char *request_id, const char *submitter, const char *reason)
+{
+        struct event_fields f = { .request_id = request_id, .actor = disp ? disp->actor : NULL,
+                                  .step = disp ? disp->step : NULL,
+                                  .decision = disp ? decision_name(disp->decision) : NULL, .reason = reason,
+                                  .submitter = submitter, .file = name };
+        journal_event(&d->journal, EV_DISPOSITION_REFUSED, LOG_WARNING, &f, "%s: disposition %s refused: %.300s",
+                      request_id && *request_id ? request_id : "(unknown request)", name, reason);
+        quarantine(d, name, request_id, submitter, reason);
+}
+
+static void take_disposition(struct daemon *d, const char *name, const char *buf, size_t len,
+                             const char *submitter)
+{
+        time_t now = time(NULL);
+        struct disposition disp;
+        struct diag_list diags;
+        char sniffed[REQUEST_ID_LEN + 1];
+        sniff_request_id(buf, len, sniffed);
+        diag_init(&diags);
+        if (disposition_parse(name, buf, len, &diags, &disp) < 0) {
+                diag_sort(&diags);
+                char *text = diag_join(&diags);
+                refuse_disposition(d, name, NULL, sniffed, submitter, text ? text : "invalid disposition");
+                free(text);
+                diag_free(&diags);
+                return;
+        }
+        diag_free(&diags);
+
+        struct req_state st;
+        bool closed;
+        char err[256], reason[512];
+        int r = spool_read_state(&d->spool, disp.request_id, &st, &closed, err, sizeof(err));
+        if (r == -ENOENT) {
+                refuse_disposition(d, name, &disp, disp.request_id, submitter, "unknown request id");
+                return;
+        }
+        if (r < 0) {
+                refuse_disposition(d, name, &disp, disp.request_id, submitter, err);
+                return;
+        }
+        if (!chain_check(d->policy, &st, &disp, buf, now, reason, sizeof(reason))) {
+                /* Our own half-filed disposition from before a crash: the state
+                 * has it, the file is not filed yet.  File it, say nothing. */
+                for (size_t i = 0; !closed && i < st.n_history; i++) {
+                        if (sodium_memcmp(st.history[i].nonce, disp.nonce, NONCE_BYTES) != 0)
+                                continue;
+                        char stored[128];
+                        const struct workflow *w = &d->policy->workflows[st.kind];
+                        disposition_stored_name(stored, i, st.history[i].step < w->n_steps ? w->steps[st.history[i].step].id : "step",
+                                                decision_name(st.history[i].decision));
+                        const struct actor *signer = chain_find_signer(d->policy, disp.actor, NULL);
+                        if (!spool_has_disposition(&d->spool, st.id, stored) && signer &&
+                            disposition_verify(&disp, buf, signer->pk) &&
+                            spool_store_disposition(&d->spool, st.id, name, stored) == 0)
+                                return;
+                }
+                refuse_disposition(d, name, &disp, st.id, submitter, reason);
+                return;
+        }
+
+        const struct step *s = chain_current_step(d->policy, &st);
+        char step_id[65], stored[128];
+        snprintf(step_id, sizeof(step_id), "%s", s->id);
+        enum role_id role = s->role;
+        chain_apply(d->policy, &st, &disp, now);
+        disposition_stored_name(stored, st.n_history - 1, step_id, decision_name(disp.decision));
+        if ((r = spool_write_state(&d->spool, &st)) < 0 ||
+            (r = spool_store_disposition(&d->spool, st.id, name, stored)) < 0) {
+                journal_event(&d->journal, EV_STATE_CORRUPT, LOG_ERR, &(struct event_fields){ .request_id = st.id },
+                              "%s: cannot record disposition %s: %s (retried at restart)", st.id, name, strerror(-r));
+                return;
+        }
+        struct event_fields f = { .request_id = st.id, .step = step_id, .role = role_name(role), .actor = disp.actor,
+                                  .skpd = st.skpd, .letter = st.letter, .decision = decision_name(disp.decision),
+                                  .reason = disp.note, .file = stored, .escalate_to = disp.to };
+        journal_event(&d->journal, EV_DISPOSITION_ACCEPTED, LOG_NOTICE, &f, "%s: %s %s at step '%s'%s%s%s%s",
+                      st.id, disp.actor, disp.decision == DECISION_APPROVE ? "approved" : "rejected", step_id,
+                      disp.to[0] ? ", forwarded to " : "", disp.to, disp.note[0] ? ": " : "", disp.note);
+        if (st.status == STATUS_REJECTED) {
+                struct event_fields g = { .request_id = st.id, .step = step_id, .actor = disp.actor, .skpd = st.skpd,
+                                          .letter = st.letter, .reason = st.reason, .decision = "reject" };
+                journal_event(&d->journal, EV_REQUEST_REJECTED, LOG_NOTICE, &g, "%s rejected by %s at step '%s': %s",
+                              st.id, disp.actor, step_id, st.reason);
+                close_if_final(d, &st);
+        } else if (st.activation_due) {
+                activation_due(d, &st);
+        } else {
+                journal_step(d, &st);
+        }
+        index_request(d, &st);
+}
+
+/* --- intake -------------------------------------------------------------- */
+
+static bool space_low(struct daemon *d)
+{
+        struct statvfs vfs;
+        if (fstatvfs(d->spool.root_fd, &vfs) < 0)
+                return false;
+        unsigned long long free_mib = (unsigned long long)vfs.f_bavail * vfs.f_frsize / (1024 * 1024);
+        return free_mib < d->policy->spool.min_free_mib ||
+               (vfs.f_files > 0 && vfs.f_favail < d->policy->spool.min_free_inodes);
+}
+
+static void process_work_file(struct daemon *d, const char *name)
+{
+        char *buf = NULL, err[256];
+        size_t len = 0;
+        struct stat st;
+        int r = read_file_checked(d->spool.work_fd, name, d->policy->spool.max_file_kib * 1024, &buf, &len, &st,
+                                  err, sizeof(err));
+        char submitter[33] = "";
+        struct stat lst;
+        if (fstatat(d->spool.work_fd, name, &lst, AT_SYMLINK_NOFOLLOW) == 0)
+                user_name(lst.st_uid, submitter);
+        if (r < 0) {
+                char reason[320];
+                snprintf(reason, sizeof(reason), "%s: file: %s", name, err);
+                quarantine(d, name, NULL, submitter, reason);
+                return;
+        }
+        char reason[320] = "";
+        if (st.st_nlink != 1)
+                snprintf(reason, sizeof(reason), "%s: file: has %lu hard links; expected a file of its own", name,
+                         (unsigned long)st.st_nlink);
+        else if (!owner_allowed(d, st.st_uid))
+                snprintf(reason, sizeof(reason),
+                         "%s: file: owned by %s (uid %u), who may not submit (spool.allowed_users, spool.allowed_groups)",
+                         name, submitter, (unsigned)st.st_uid);
+        if (reason[0]) {
+                quarantine(d, name, NULL, submitter, reason);
+        } else if (disposition_is(buf, len)) {
+                take_disposition(d, name, buf, len, submitter);
+        } else {
+                take_request(d, name, buf, len, st.st_uid, submitter);
+        }
+        free(buf);
+}
+
+static void take_file(struct daemon *d, const char *name)
+{
+        if (name[0] == '.' || d->intake_paused)
+                return;
+        if (space_low(d)) {
+                d->intake_paused = true;
+                journal_event(&d->journal, EV_INTAKE_PAUSED, LOG_WARNING, NULL,
+                              "intake paused: the spool's filesystem is low on space or inodes (under %lu MiB or %lu inodes free)",
+                              d->policy->spool.min_free_mib, d->policy->spool.min_free_inodes);
+                sd_event_source_set_enabled(d->space_timer, SD_EVENT_ON);
+                update_status(d);
+                return;
+        }
+        int r = spool_claim(&d->spool, name);
+        if (r == -ENOENT)
+                return;
+        if (r < 0) {
+                journal_event(&d->journal, EV_INPUT_QUARANTINED, LOG_ERR, NULL, "cannot claim %s: %s", name, strerror(-r));
+                return;
+        }
+        process_work_file(d, name);
+}
+
+/* Calls fn for every entry of dirfd not starting with '.'. */
+static void scan_dir(struct daemon *d, int dirfd, void (*fn)(struct daemon *, const char *))
+{
+        int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+        if (!dir) {
+                if (fd >= 0)
+                        close(fd);
+                return;
+        }
+        struct dirent *e;
+        while ((e = readdir(dir)))
+                if (e->d_name[0] != '.')
+                        fn(d, e->d_name);
+        closedir(dir);
+}
+
+static int on_inotify(sd_event_source *s, const struct inotify_event *ev, void *userdata)
+{
+        (void)s;
+        struct daemon *d = userdata;
+        if (ev->mask & IN_Q_OVERFLOW)
+                scan_dir(d, d->spool.drop_fd, take_file);
+        else if (ev->len > 0)
+                take_file(d, ev->name);
+        return 0;
+}
+
+static int on_space_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct daemon *d = userdata;
+        if (space_low(d)) {
+                sd_event_source_set_time(s, usec + 5000000ULL);
+                sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+                return 0;
+        }
+        d->intake_paused = false;
+        journal_event(&d->journal, EV_INTAKE_RESUMED, LOG_NOTICE, NULL, "intake resumed: space is available again");
+        update_status(d);
+        scan_dir(d, d->spool.drop_fd, take_file);
+        return 0;
+}
+
+/* --- deadlines ------------------------------------------------------------ */
+
+static void breach(struct daemon *d, struct open_entry *e)
+{
+        struct req_state st;
+        bool closed;
+        char err[256];
+        if (spool_read_state(&d->spool, e->id, &st, &closed, err, sizeof(err)) < 0 || closed || st.breached) {
+                e->breached = true;
+                return;
+        }
+        st.breached = true;
+        if (spool_write_state(&d->spool, &st) < 0)
+                return;         /* retried at the next timer */
+        e->breached = true;
+        const struct step *s = chain_current_step(d->policy, &st);
+        const char *actor;
+        enum role_id role = chain_who_must_act(d->policy, &st, &actor);
+        enum role_id above = role == ROLE_NONE ? ROLE_NONE : d->policy->roles[role].reports_to;
+        char deadline[21], escalate[256] = "";
+        deadline_text(state_deadline(&st, d->policy), deadline);
+        if (above != ROLE_NONE) {
+                size_t used = (size_t)snprintf(escalate, sizeof(escalate), "%s", role_name(above));
+                for (size_t i = 0; i < d->policy->roles[above].n_members && used < sizeof(escalate); i++)
+                        used += (size_t)snprintf(escalate + used, sizeof(escalate) - used, "%s%s", i ? "," : ":",
+                                                 d->policy->roles[above].members[i].id);
+        }
+        struct event_fields f = { .request_id = st.id, .step = s ? s->id : "", .role = role_name(role),
+                                  .actor = actor, .skpd = st.skpd, .letter = st.letter, .deadline = deadline,
+                                  .escalate_to = escalate };
+        journal_event(&d->journal, EV_DEADLINE_BREACHED, LOG_WARNING, &f,
+                      "%s: service standard breached at step '%s': %s%s%s had until %s; escalated to %s", st.id,
+                      s ? s->id : "?", role_name(role), actor[0] ? " " : "", actor, deadline,
+                      escalate[0] ? escalate : "(nobody above)");
+}
+
+static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        (void)s;
+        (void)usec;
+        struct daemon *d = userdata;
+        time_t now = time(NULL);
+        for (size_t i = 0; i < d->n_open; i++)
+                if (!d->open[i].breached && d->open[i].deadline <= now)
+                        breach(d, &d->open[i]);
+        rearm_deadline_timer(d);
+        return 0;
+}
+
+/* --- signals and start-up ------------------------------------------------ */
+
+static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+        (void)s;
+        struct daemon *d = userdata;
+        sd_notify(0, "STOPPING=1");
+        journal_event(&d->journal, EV_DAEMON_STOPPING, LOG_INFO, NULL, "aksesd stopping on signal %u", si->ssi_signo);
+        return sd_event_exit(d->event, 0);
+}
+
+static void reindex_all(struct daemon *d);
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+        (void)s;
+        (void)si;
+        struct daemon *d = userdata;
+        sd_notify(0, "RELOADING=1");
+        struct diag_list diags;
+        struct policy *p = NULL;
+        diag_init(&diags);
+        int r = policy_load(d->opts->policy_path, &diags, &p);
+        if (r < 0) {
+                diag_sort(&diags);
+                char *text = diag_join(&diags);
+                struct event_fields f = { .reason = text, .file = d->opts->policy_path };
+                journal_event(&d->journal, EV_POLICY_REFUSED, LOG_ERR, &f,
+                              "policy reload refused, the previous policy stays in force: %.600s", text ? text : "");
+                free(text);
+        } else {
+                policy_free(d->policy);
+                d->policy = p;
+                resolve_owners(d);
+                reindex_all(d);
+                journal_event(&d->journal, EV_POLICY_RELOADED, LOG_NOTICE,
+                              &(struct event_fields){ .file = d->opts->policy_path }, "policy reloaded from %s",
+                              d->opts->policy_path);
+        }
+        diag_free(&diags);
+        sd_notify(0, "READY=1");
+        update_status(d);
+        return 0;
+}
+
+static void index_one(struct daemon *d, const char *id)
+{
+        struct req_state st;
+        bool closed;
+        char err[256];
+        int r = spool_read_state(&d->spool, id, &st, &closed, err, sizeof(err));
+        if (r < 0) {
+                journal_event(&d->journal, EV_STATE_CORRUPT, LOG_ERR, &(struct event_fields){ .request_id = id, .reason = err },
+                              "%s: unreadable state, request left untouched: %s", id, err);
+                return;
+        }
+        if (closed)
+                return;
+        if (st.status != STATUS_OPEN) {
+                close_if_final(d, &st);         /* finished before a crash, not yet moved */
+                return;
+        }
+        index_request(d, &st);
+}
+
+static void reindex_all(struct daemon *d)
+{
+        d->n_open = 0;
+        scan_dir(d, d->spool.open_fd, index_one);
+}
+
+static void recovered(void *ctx, const char *id)
+{
+        struct daemon *d = ctx;
+        journal_event(&d->journal, EV_REQUEST_RECEIVED, LOG_NOTICE, &(struct event_fields){ .request_id = id },
+                      "%s received (intake completed after a restart)", id);
+}
+
+static void count_quarantine(struct daemon *d, const char *name)
+{
+        size_t len = strlen(name);
+        if (len < 7 || strcmp(name + len - 7, ".reason") != 0)
+                d->quarantined++;
+}
+
+int daemon_run(const struct daemon_options *opts)
+{
+        struct daemon d = { .opts = opts, .journal = { .echo = opts->foreground_echo } };
+        struct diag_list diags;
+        char err[512];
+        int r, rc = 1;
+        diag_init(&diags);
+        r = policy_load(opts->policy_path, &diags, &d.policy);
+        if (r < 0) {
+                diag_sort(&diags);
+                diag_print(&diags, stderr);
+                fprintf(stderr, "aksesd: %s: the policy is not valid; not starting\n", opts->policy_path);
+                diag_free(&diags);
+                return r == -EINVAL ? 1 : 2;
+        }
+        diag_free(&diags);
+        if ((r = spool_open(d.policy->spool.path, true, &d.spool, err, sizeof(err))) < 0) {
+                fprintf(stderr, "aksesd: spool: %s\n", err);
+                goto out;
+        }
+        if (resolve_owners(&d) < 0)
+                goto out;
+
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        if ((r = sd_event_default(&d.event)) < 0 ||
+            (r = sd_event_add_signal(d.event, NULL, SIGTERM, on_sigterm, &d)) < 0 ||
+            (r = sd_event_add_signal(d.event, NULL, SIGINT, on_sigterm, &d)) < 0 ||
+            (r = sd_event_add_signal(d.event, NULL, SIGHUP, on_sighup, &d)) < 0 ||
+            (r = sd_event_add_time(d.event, &d.deadline_timer, CLOCK_REALTIME, 0, 1000000, on_deadline, &d)) < 0 ||
+            (r = sd_event_add_time(d.event, &d.space_timer, CLOCK_REALTIME, 0, 1000000, on_space_timer, &d)) < 0 ||
+            (r = sd_event_set_watchdog(d.event, true)) < 0) {
+                fprintf(stderr, "aksesd: event loop: %s\n", strerror(-r));
+                goto out;
+        }
+        sd_event_source_set_enabled(d.deadline_timer, SD_EVENT_OFF);
+        sd_event_source_set_enabled(d.space_timer, SD_EVENT_OFF);
+
+        /* Resume everything left before taking anything new: half-done
+         * intakes, claimed files, then the open requests' deadlines. */
+        spool_recover(&d.spool, recovered, &d);
+        scan_dir(&d, d.spool.quarantine_fd, count_quarantine);
+        reindex_all(&d);
+        scan_dir(&d, d.spool.work_fd, process_work_file);
+
+        char drop[4096];
+        snprintf(drop, sizeof(drop), "%s/drop", d.policy->spool.path);
+        if ((r = sd_event_add_inotify(d.event, NULL, drop, IN_CLOSE_WRITE | IN_MOVED_TO | IN_ONLYDIR, on_inotify, &d)) < 0) {
+                fprintf(stderr, "aksesd: inotify on %s: %s\n", drop, strerror(-r));
+                goto out;
+        }
+        scan_dir(&d, d.spool.drop_fd, take_file);
+        on_deadline(d.deadline_timer, 0, &d);
+
+        journal_event(&d.journal, EV_DAEMON_STARTED, LOG_INFO, &(struct event_fields){ .file = opts->policy_path },
+                      "aksesd started: policy %s, spool %s, %zu requests open", opts->policy_path,
+                      d.policy->spool.path, d.n_open);
+        sd_notify(0, "READY=1");
+        update_status(&d);
+        r = sd_event_loop(d.event);
+        rc = r < 0 ? 1 : 0;
+out:
+        sd_event_source_unref(d.deadline_timer);
+        sd_event_source_unref(d.space_timer);
+        sd_event_unref(d.event);
+        spool_close(&d.spool);
+        policy_free(d.policy);
+        free(d.open);
+        free(d.allowed_uids);
+        free(d.allowed_gids);
+        return rc;
+}
