@@ -79,9 +79,15 @@ int journal_event(const struct journal *j, enum akses_event ev, int priority, co
         ADD("PRIORITY=%d", priority);
         ADD("SYSLOG_IDENTIFIER=aksesd");
         ADD("AKSES_EVENT=%s", EVENTS[ev].name);
-        for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-                if (fields[i].value && fields[i].value[0])
-                        ADD("%s=%s", fields[i].key, fields[i].value);
+        for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+                if (!fields[i].value || !fields[i].value[0])
+                        continue;
+                /* A trailing newline would make the field binary in exports. */
+                int len = (int)strlen(fields[i].value);
+                while (len > 0 && fields[i].value[len - 1] == '\n')
+                        len--;
+                ADD("%s=%.*s", fields[i].key, len, fields[i].value);
+        }
 #undef ADD
         if (j && j->echo)
                 fprintf(stderr, "aksesd: %s%s%s\n", msg, f->request_id ? " " : "", f->request_id ? f->request_id : "");
