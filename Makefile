@@ -30,7 +30,7 @@ CORE_SRCS  := src/arena.c src/diag.c src/ydoc.c src/ycheck.c src/fileio.c src/ke
               src/policy.c src/request.c src/disposition.c src/state.c src/chain.c src/journal.c src/spool.c src/daemon.c
 CORE_OBJS  := $(CORE_SRCS:src/%.c=$(BUILD)/obj/%.o)
 
-UNIT_TESTS := test_ydoc test_policy test_request test_keys test_corpus
+UNIT_TESTS := test_ydoc test_policy test_request test_keys test_corpus test_chain
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: all check check-unit check-integration check-asan deps demo install uninstall clean

@@ -322,7 +322,6 @@ static int cmd_dispose(const struct cli *cli, enum decision decision, int argc, 
                 fprintf(stderr, "aksesctl: %s\n", err);
                 goto out;
         }
-        snprintf(disp.actor, sizeof(disp.actor), "%s", key->id);
         if (disposition_sign(&disp, key, &signed_buf, &signed_len) < 0) {
                 fprintf(stderr, "aksesctl: out of memory\n");
                 goto out;

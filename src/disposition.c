@@ -208,6 +208,8 @@ int disposition_sign(struct disposition *disp, const struct secret_key *key, cha
         char digest[12 + 2 * DIGEST_BYTES + 1], when[21], nonce[2 * NONCE_BYTES + 1], to[ACTOR_ID_MAX + 16] = "";
         randombytes_buf(disp->nonce, sizeof(disp->nonce));
         disp->time = time(NULL);
+        /* The actor is whoever holds the key, never what the caller claims. */
+        snprintf(disp->actor, sizeof(disp->actor), "%s", key->id);
         digest_format(disp->digest, digest);
         time_format_utc(disp->time, when);
         sodium_bin2hex(nonce, sizeof(nonce), disp->nonce, sizeof(disp->nonce));

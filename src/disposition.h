@@ -54,8 +54,8 @@ int disposition_parse(const char *name, const char *buf, size_t len, struct diag
  * with pk.  buf must be the bytes the disposition was parsed from. */
 bool disposition_verify(const struct disposition *disp, const char *buf, const unsigned char *pk);
 
-/* Writes a signed disposition for the fields of disp (time and nonce are
- * filled in here) into a malloc'd buffer.  0 or -errno. */
+/* Writes a signed disposition for the fields of disp (time, nonce and
+ * actor, the key's id, are filled in here) into a malloc'd buffer.  0 or -errno. */
 int disposition_sign(struct disposition *disp, const struct secret_key *key, char **ret, size_t *ret_len)
         __attribute__((warn_unused_result));
 
