@@ -173,6 +173,20 @@ static int open_spool(const struct policy *p, struct spool *sp)
         return 0;
 }
 
+/* Both, for the commands that read the spool; on failure nothing is
+ * left to free. */
+static int open_policy_and_spool(const struct cli *cli, struct policy **p, struct spool *sp)
+{
+        if (load_policy(cli, p) != 0)
+                return EXIT_USAGE;
+        if (open_spool(*p, sp) != 0) {
+                policy_free(*p);
+                *p = NULL;
+                return EXIT_USAGE;
+        }
+        return 0;
+}
+
 /* Writes buf into drop/ under name, atomically: a dot-named temp file
  * the daemon ignores, then a rename it sees whole. */
 static int drop_file(struct spool *sp, const char *name, const char *buf, size_t len)
@@ -512,12 +526,8 @@ static int cmd_list(const struct cli *cli, int argc, char **argv)
                 return EXIT_USAGE;
         struct policy *p = NULL;
         struct spool sp;
-        if (load_policy(cli, &p) != 0)
+        if (open_policy_and_spool(cli, &p, &sp) != 0)
                 return EXIT_USAGE;
-        if (open_spool(p, &sp) != 0) {
-                policy_free(p);
-                return EXIT_USAGE;
-        }
         time_t now = time(NULL);
         if (f.json)
                 printf("[");
@@ -542,12 +552,8 @@ static int cmd_show(const struct cli *cli, int argc, char **argv)
         }
         struct policy *p = NULL;
         struct spool sp;
-        if (load_policy(cli, &p) != 0)
+        if (open_policy_and_spool(cli, &p, &sp) != 0)
                 return EXIT_USAGE;
-        if (open_spool(p, &sp) != 0) {
-                policy_free(p);
-                return EXIT_USAGE;
-        }
         struct req_state st;
         bool closed;
         char err[256];
