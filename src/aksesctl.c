@@ -396,7 +396,7 @@ static void make_view(const struct policy *p, const struct req_state *st, time_t
         v->step = chain_current_step(p, st);
         v->role = chain_who_must_act(p, st, &v->actor);
         v->deadline = v->step ? state_deadline(st, p) : 0;
-        v->overdue = v->step && (st->breached || v->deadline <= now);
+        v->overdue = v->step && !st->activation_due && (st->breached || v->deadline <= now);
 }
 
 static void print_json(const struct view *v, bool full)

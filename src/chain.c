@@ -20,7 +20,7 @@ enum role_id chain_who_must_act(const struct policy *p, const struct req_state *
 {
         const struct step *s = chain_current_step(p, st);
         *actor = "";
-        if (!s)
+        if (!s || st->activation_due)   /* approved: aksesd acts, not a person */
                 return ROLE_NONE;
         if (st->forward_to[0] && st->step > 0 &&
             p->workflows[st->kind].steps[st->step - 1].action == ACTION_FORWARD)

@@ -182,7 +182,9 @@ static void index_request(struct daemon *d, const struct req_state *st)
                 snprintf(e->id, sizeof(e->id), "%s", st->id);
         }
         e->deadline = state_deadline(st, d->policy);
-        e->breached = st->breached;
+        /* Once the activate step is approved the executor holds it: no
+         * person's service standard runs any more. */
+        e->breached = st->breached || st->activation_due;
         rearm_deadline_timer(d);
 }
 
@@ -558,9 +560,11 @@ static void breach(struct daemon *d, struct open_entry *e)
                 return;
         }
         st.breached = true;
-        if (spool_write_state(&d->spool, &st) < 0)
-                return;         /* retried at the next timer */
+        /* Marked in memory either way, so a full disk cannot spin the
+         * timer; unwritten, the breach is found again at the next start. */
         e->breached = true;
+        if (spool_write_state(&d->spool, &st) < 0)
+                return;
         const struct step *s = chain_current_step(d->policy, &st);
         const char *actor;
         enum role_id role = chain_who_must_act(d->policy, &st, &actor);
@@ -726,8 +730,10 @@ int daemon_run(const struct daemon_options *opts)
          * intakes, claimed files, then the open requests' deadlines. */
         spool_recover(&d.spool, recovered, &d);
         scan_dir(&d, d.spool.quarantine_fd, count_quarantine);
-        reindex_all(&d);
+        /* Claimed files first: a disposition half-filed before a crash must
+         * find its request still in open/, before finished ones are closed. */
         scan_dir(&d, d.spool.work_fd, process_work_file);
+        reindex_all(&d);
 
         char drop[4096];
         snprintf(drop, sizeof(drop), "%s/drop", d.policy->spool.path);

@@ -47,7 +47,9 @@ int spool_open(const char *path, bool create, struct spool *s, char *err, size_t
         for (size_t i = 0; i < 7; i++) {
                 /* drop/ is where others write: group-writable, sticky. */
                 mode_t mode = i == 0 ? 01770 : 0750;
-                if (create && mkdirat(s->root_fd, SUBDIRS[i], mode) < 0 && errno != EEXIST) {
+                if (create && mkdirat(s->root_fd, SUBDIRS[i], mode) == 0)
+                        fchmodat(s->root_fd, SUBDIRS[i], mode, 0);      /* umask must not narrow it */
+                else if (create && errno != EEXIST) {
                         int r = -errno;
                         snprintf(err, errlen, "%s/%s: %s", path, SUBDIRS[i], strerror(-r));
                         return r;
