@@ -302,8 +302,11 @@ test_notify_protocol_and_low_space_pause() {
         fresh_spool
         # Ask for more free space than any test machine has.
         sed -i 's/min_free_mib: .*/min_free_mib: 1048576/' "$AKSES_POLICY"
+        export WATCHDOG_USEC=400000     # as systemd sets it for WatchdogSec=
         start_daemon
+        unset WATCHDOG_USEC
         assert_contains "$(cat "$WORK/notify.log")" "STATUS=0 pending, 0 overdue, 0 quarantined"
+        wait_until grep -q 'WATCHDOG=1' "$WORK/notify.log"
         cp "$REPO/conf/examples/skpd-access.yaml" "$AKSES_SPOOL/drop/waiting.yaml"
         sleep 0.5
         [ -f "$AKSES_SPOOL/drop/waiting.yaml" ] || fail "intake should be paused"
