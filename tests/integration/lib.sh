@@ -48,6 +48,7 @@ start_daemon() {
         rm -f "$WORK/notify.sock" "$WORK/notify.log"
         socat -u UNIX-RECV:"$WORK/notify.sock" OPEN:"$WORK/notify.log",creat,append &
         SOCAT_PID=$!
+        echo "$SOCAT_PID" >>"$WORK/../aksesd.pid"
         for _ in $(seq 50); do [ -S "$WORK/notify.sock" ] && break; sleep 0.05; done
         NOTIFY_SOCKET="$WORK/notify.sock" "$AKSESD" --policy "$AKSES_POLICY" >>"$WORK/aksesd.log" 2>&1 &
         DPID=$!
