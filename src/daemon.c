@@ -234,7 +234,9 @@ static void quarantine(struct daemon *d, const char *name, const char *request_i
 
 /* --- requests ------------------------------------------------------------ */
 
-/* A name aksesctl submit gave: "REQ-YYYYMMDD-NNNNNN.yaml". */
+/* A name aksesctl submit gave: "REQ-YYYYMMDD-NNNNNN.yaml".  The id is
+ * used only when the counter really handed it out; otherwise the request
+ * gets a fresh one, so nobody can claim an id by naming a file. */
 static bool id_from_name(const char *name, char id[REQUEST_ID_LEN + 1])
 {
         size_t len = strlen(name);
@@ -268,7 +270,7 @@ static void take_request(struct daemon *d, const char *name, const char *buf, si
         struct req_state existing;
         bool closed;
         char err[256];
-        if (id_from_name(name, st.id)) {
+        if (id_from_name(name, st.id) && spool_id_allocated(&d->spool, st.id)) {
                 if (spool_read_state(&d->spool, st.id, &existing, &closed, err, sizeof(err)) != -ENOENT) {
                         request_free(req);
                         quarantine(d, name, st.id, submitter, "the request id in the file name is already in use");

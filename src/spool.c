@@ -126,6 +126,20 @@ out:
         return r;
 }
 
+bool spool_id_allocated(struct spool *s, const char *id)
+{
+        char *text = NULL, err[128], day[9];
+        size_t len;
+        unsigned long last;
+        if (!request_id_valid(id, strlen(id)) ||
+            read_file_checked(s->root_fd, "seq", 64, &text, &len, NULL, err, sizeof(err)) < 0)
+                return false;
+        bool ok = sscanf(text, "%8s %lu", day, &last) == 2 && strncmp(id + 4, day, 8) == 0 &&
+                  strtoul(id + 13, NULL, 10) <= last;
+        free(text);
+        return ok;
+}
+
 int spool_store_request(struct spool *s, const char *work_name, const struct req_state *st)
 {
         char tmp[64], buf[STATE_MAX_BYTES];

@@ -42,6 +42,10 @@ int spool_claim(struct spool *s, const char *name) __attribute__((warn_unused_re
 /* Allocates the next request id for now's date, durably. */
 int spool_next_id(struct spool *s, time_t now, char id[REQUEST_ID_LEN + 1]) __attribute__((warn_unused_result));
 
+/* True when id was handed out by spool_next_id (aksesctl submit names
+ * its file after the id it got; any other name is not trusted). */
+bool spool_id_allocated(struct spool *s, const char *id);
+
 /* Makes work/name the request.yaml of a new open/ID with state st. */
 int spool_store_request(struct spool *s, const char *work_name, const struct req_state *st)
         __attribute__((warn_unused_result));

@@ -169,6 +169,13 @@ test_bad_input_is_quarantined_with_its_reason() {
         assert_contains "$(cat "$AKSES_SPOOL"/quarantine/*-fifo.yaml.reason)" "is not a regular file (a FIFO)"
         assert_contains "$(cat "$AKSES_SPOOL"/quarantine/*-hard.yaml.reason)" "has 2 hard links"
 
+        # A file named like a submitted id the counter never gave out gets a
+        # fresh id: names cannot claim ids.
+        cp "$REPO/conf/examples/skpd-access.yaml" "$AKSES_SPOOL/drop/REQ-20991231-999999.yaml"
+        wait_until has_open_request
+        [ ! -d "$AKSES_SPOOL/open/REQ-20991231-999999" ] || fail "a file name chose its request id"
+        rm -rf "$AKSES_SPOOL"/open/*
+
         # Editors' temp files and half-copied files start with '.': never taken.
         cp "$REPO/conf/examples/skpd-access.yaml" "$AKSES_SPOOL/drop/.swp-request.yaml"
         sleep 0.3
