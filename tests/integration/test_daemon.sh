@@ -279,6 +279,7 @@ test_breach_is_journaled_once_across_restarts() {
         fresh_spool
         start_daemon
         id=$(submit_example)
+        wait_until step_is "$id" verifikasi
         ctl approve "$id" --key "$KEY_KABID" >/dev/null
         wait_until step_is "$id" disposisi
         stop_daemon
