@@ -19,6 +19,11 @@
 #include <unistd.h>
 
 #include "chain.h"
+#include "directory.h"
+#include "handover.h"
+#include "ldapdn.h"
+#include "password.h"
+#include "provision.h"
 #include "diag.h"
 #include "disposition.h"
 #include "fileio.h"
@@ -55,6 +60,10 @@ static void usage(FILE *out)
                 "                               it to --out, to be copied in from another machine)\n"
                 "  list [--pending] [--overdue] [--role ROLE] [--json]\n"
                 "  show ID [--json]             a request: its step, who must act and by when, history\n"
+                "  plan ID                      the LDIF activating ID would apply now (nothing is written)\n"
+                "  handover open FILE [--key KEY]\n"
+                "                               print the initial password of a handover (sealed: needs\n"
+                "                               the recipient's secret key)\n"
                 "\n"
                 "The policy is --policy FILE, else $AKSES_POLICY, else " DEFAULT_POLICY ".\n"
                 "Exit status: 0 valid, 1 invalid input, 2 usage or I/O error.\n");
@@ -598,6 +607,128 @@ static int cmd_show(const struct cli *cli, int argc, char **argv)
         return rc;
 }
 
+static int cmd_plan(const struct cli *cli, int argc, char **argv)
+{
+        if (argc != 2) {
+                fprintf(stderr, "usage: aksesctl plan ID\n");
+                return EXIT_USAGE;
+        }
+        struct policy *p = NULL;
+        struct spool sp;
+        if (open_policy_and_spool(cli, &p, &sp) != 0)
+                return EXIT_USAGE;
+        struct req_state st;
+        bool closed;
+        char err[1024], *buf = NULL;
+        size_t len;
+        int rc = EXIT_USAGE;
+        struct request *req = NULL;
+        struct account_plan *plan = NULL;
+        struct directory *dir = NULL;
+        struct diag_list diags;
+        diag_init(&diags);
+        if (spool_read_state(&sp, argv[1], &st, &closed, err, sizeof(err)) < 0 ||
+            spool_read_request(&sp, argv[1], closed, &buf, &len) < 0) {
+                fprintf(stderr, "aksesctl: %s\n", err);
+                goto out;
+        }
+        if (st.kind != KIND_SKPD_ACCESS) {
+                fprintf(stderr, "aksesctl: %s is %s: only skpd-access requests activate SKPD accounts\n", st.id,
+                        kind_name(st.kind));
+                goto out;
+        }
+        if (request_parse(p, "request.yaml", buf, len, st.received, &diags, &req) < 0) {
+                diag_print(&diags, stderr);
+                goto out;
+        }
+        char approvers[16][CHAIN_APPROVER_MAX];
+        const char *ptrs[16];
+        size_t n = chain_approvers(p, &st, approvers, ptrs, 16);
+        const char *admin;
+        chain_who_must_act(p, &st, &admin);
+        struct plan_input in = { .request_id = st.id, .approvers = ptrs, .n_approvers = n, .now = time(NULL),
+                                 .provisioned_by = *admin ? admin : st.forward_to[0] ? st.forward_to :
+                                                   n ? st.history[st.n_history - 1].actor : "" };
+        if (provision_plan(p, req, &in, &plan, err, sizeof(err)) < 0) {
+                fprintf(stderr, "aksesctl: %s: %s\n", st.id, err);
+                rc = EXIT_INVALID;
+                goto out;
+        }
+        /* Compare with the live directory when it can be reached. */
+        static const char *const attrs[] = { "*", "+", NULL };
+        struct entry *existing = NULL;
+        const struct entry **groups = calloc(plan->n_groups + 1, sizeof(*groups));
+        if (!groups)
+                goto out;
+        int r = directory_open(p, &dir, err, sizeof(err));
+        if (r == 0) {
+                char *filter = filter_eq("uid", plan->uid);
+                r = filter ? directory_find(dir, p->accounts.people_base, filter, attrs, plan->arena, &existing, err,
+                                            sizeof(err)) : -ENOMEM;
+                free(filter);
+                if (r == -ENOENT) {
+                        existing = NULL;
+                        r = 0;
+                }
+                for (size_t i = 0; r == 0 && i < plan->n_groups; i++) {
+                        struct entry *g = NULL;
+                        int gr = directory_read(dir, plan->groups[i].dn, attrs, plan->arena, &g, err, sizeof(err));
+                        if (gr < 0 && gr != -ENOENT)
+                                r = gr;
+                        groups[i] = g;
+                }
+        }
+        if (r < 0) {
+                printf("# directory not consulted (%s): showing the whole entry\n", err);
+                existing = NULL;
+                memset(groups, 0, (plan->n_groups + 1) * sizeof(*groups));
+        } else if (existing) {
+                const struct attr_values *u = entry_attr(existing, "uidNumber");
+                if (u && u->n == 1 && provision_set_uid_number(plan, strtoul(u->values[0], NULL, 10)) < 0)
+                        goto out_groups;
+                if (provision_conflict(plan, existing, err, sizeof(err)))
+                        printf("# CONFLICT: %s; activation would stop here\n", err);
+        }
+        provision_ldif(stdout, plan, existing, groups);
+        rc = 0;
+out_groups:
+        free(groups);
+out:
+        directory_close(dir);
+        provision_plan_free(plan);
+        request_free(req);
+        diag_free(&diags);
+        free(buf);
+        spool_close(&sp);
+        policy_free(p);
+        return rc;
+}
+
+static int cmd_handover(int argc, char **argv)
+{
+        static const struct option opts[] = { { "key", required_argument, NULL, 'k' }, { NULL, 0, NULL, 0 } };
+        const char *key = NULL;
+        int c;
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+                if (c != 'k')
+                        return EXIT_USAGE;
+                key = optarg;
+        }
+        if (optind + 2 != argc || strcmp(argv[optind], "open") != 0) {
+                fprintf(stderr, "usage: aksesctl handover open FILE [--key KEY]\n");
+                return EXIT_USAGE;
+        }
+        char *pw = NULL, err[512];
+        if (handover_open(argv[optind + 1], key, &pw, err, sizeof(err)) < 0) {
+                fprintf(stderr, "aksesctl: %s: %s\n", argv[optind + 1], err);
+                return EXIT_INVALID;
+        }
+        printf("%s\n", pw);
+        password_free(pw);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -649,6 +780,10 @@ int main(int argc, char **argv)
                 return cmd_list(&cli, sub_argc, sub_argv);
         if (strcmp(cmd, "show") == 0)
                 return cmd_show(&cli, sub_argc, sub_argv);
+        if (strcmp(cmd, "plan") == 0)
+                return cmd_plan(&cli, sub_argc, sub_argv);
+        if (strcmp(cmd, "handover") == 0)
+                return cmd_handover(sub_argc, sub_argv);
         fprintf(stderr, "aksesctl: unknown command '%s'\n", cmd);
         usage(stderr);
         return EXIT_USAGE;

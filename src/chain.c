@@ -175,3 +175,20 @@ void chain_apply(const struct policy *p, struct req_state *st, const struct disp
         }
         chain_advance(p, st, now);
 }
+
+/* "role:actor" for each approval in the history, in order. */
+size_t chain_approvers(const struct policy *p, const struct req_state *st, char out[][CHAIN_APPROVER_MAX],
+                           const char **ptrs, size_t max)
+{
+        const struct workflow *w = &p->workflows[st->kind];
+        size_t n = 0;
+        for (size_t i = 0; i < st->n_history && n < max; i++) {
+                const struct history_entry *h = &st->history[i];
+                if (h->decision != DECISION_APPROVE || h->step >= w->n_steps)
+                        continue;
+                snprintf(out[n], CHAIN_APPROVER_MAX, "%s:%s", role_name(w->steps[h->step].role), h->actor);
+                ptrs[n] = out[n];
+                n++;
+        }
+        return n;
+}

@@ -45,4 +45,11 @@ void chain_apply(const struct policy *p, struct req_state *st, const struct disp
  * report) done and moves on; the request is done after its last step. */
 void chain_advance(const struct policy *p, struct req_state *st, time_t now);
 
+#define CHAIN_APPROVER_MAX (ACTOR_ID_MAX + 32)
+
+/* "role:actor" for each approving disposition in the history, in order,
+ * into out (pointers in ptrs); returns how many (at most max). */
+size_t chain_approvers(const struct policy *p, const struct req_state *st, char out[][CHAIN_APPROVER_MAX],
+                       const char **ptrs, size_t max);
+
 #endif

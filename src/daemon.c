@@ -26,7 +26,11 @@
 #include "chain.h"
 #include "diag.h"
 #include "disposition.h"
+#include "executor.h"
 #include "fileio.h"
+#include "handover.h"
+#include "password.h"
+#include "provision.h"
 #include "journal.h"
 #include "policy.h"
 #include "request.h"
@@ -54,6 +58,15 @@ struct daemon {
         size_t n_allowed_uids;
         gid_t *allowed_gids;
         size_t n_allowed_gids;
+        gid_t handover_gid;             /* (gid_t)-1: password files owner-only */
+        struct executor *executor;
+        /* Activations handed to the executor, and those waiting for the
+         * directory to come back (retried with backoff). */
+        char (*in_flight)[REQUEST_ID_LEN + 1];
+        size_t n_in_flight, cap_in_flight;
+        sd_event_source *retry_timer;
+        unsigned retry_delay;           /* seconds; 0 while the directory is up */
+        bool directory_down;
 };
 
 static void update_status(struct daemon *d)
@@ -91,6 +104,16 @@ static int resolve_owners(struct daemon *d)
                 else
                         journal_event(&d->journal, EV_POLICY_REFUSED, LOG_WARNING, NULL,
                                       "spool.allowed_users: no such user '%s'; it is ignored", name);
+        }
+        d->handover_gid = (gid_t)-1;
+        if (p->handover.group) {
+                struct group *hg = getgrnam(p->handover.group);
+                if (hg)
+                        d->handover_gid = hg->gr_gid;
+                else
+                        journal_event(&d->journal, EV_POLICY_REFUSED, LOG_WARNING, NULL,
+                                      "handover.group: no such group '%s'; password files are owner-only",
+                                      p->handover.group);
         }
         for (size_t i = 0; i < p->spool.n_allowed_groups; i++) {
                 struct group *gr = getgrnam(p->spool.allowed_groups[i]);
@@ -321,14 +344,267 @@ static void close_if_final(struct daemon *d, const struct req_state *st)
                               "%s: cannot move to closed/: %s (retried at restart)", st->id, strerror(-r));
 }
 
-static void activation_due(struct daemon *d, const struct req_state *st)
+/* --- activation ------------------------------------------------------------ */
+
+static bool in_flight(struct daemon *d, const char *id, bool remove)
+{
+        for (size_t i = 0; i < d->n_in_flight; i++) {
+                if (strcmp(d->in_flight[i], id) != 0)
+                        continue;
+                if (remove)
+                        memcpy(d->in_flight[i], d->in_flight[--d->n_in_flight], REQUEST_ID_LEN + 1);
+                return true;
+        }
+        return false;
+}
+
+/* The request as stored, parsed against the current policy.  Dates are
+ * judged as on the day it was received, so that a request accepted then
+ * is not refused now. */
+static int load_request(struct daemon *d, const struct req_state *st, bool closed, struct request **ret,
+                        char *err, size_t errlen)
+{
+        char *buf = NULL;
+        size_t len;
+        int r = spool_read_request(&d->spool, st->id, closed, &buf, &len);
+        if (r < 0) {
+                snprintf(err, errlen, "cannot read the stored request: %s", strerror(-r));
+                return r;
+        }
+        struct diag_list diags;
+        diag_init(&diags);
+        r = request_parse(d->policy, "request.yaml", buf, len, st->received, &diags, ret);
+        if (r < 0) {
+                char *text = diag_join(&diags);
+                snprintf(err, errlen, "the stored request no longer fits the policy: %s", text ? text : "");
+                free(text);
+        }
+        diag_free(&diags);
+        free(buf);
+        return r;
+}
+
+static void fail_request(struct daemon *d, struct req_state *st, enum akses_event ev, const char *reason)
+{
+        st->status = STATUS_FAILED;
+        st->activation_due = false;
+        snprintf(st->reason, sizeof(st->reason), "%s", reason);
+        const struct step *s = &d->policy->workflows[st->kind].steps[st->step];
+        struct event_fields f = { .request_id = st->id, .step = s->id, .skpd = st->skpd, .letter = st->letter,
+                                  .reason = reason };
+        if (spool_write_state(&d->spool, st) < 0)
+                return;         /* still activation_due on disk: retried at the next start */
+        journal_event(&d->journal, ev, LOG_ERR, &f, "%s stopped at step '%s': %s", st->id, s->id, reason);
+        close_if_final(d, st);
+        index_request(d, st);
+}
+
+/* Hands an approved skpd-access activation to the executor thread. */
+static void start_activation(struct daemon *d, struct req_state *st)
 {
         const struct step *s = chain_current_step(d->policy, st);
         struct event_fields f = { .request_id = st->id, .step = s ? s->id : "", .skpd = st->skpd,
                                   .letter = st->letter, .role = s ? role_name(s->role) : "" };
-        journal_event(&d->journal, EV_ACTIVATION_DUE, LOG_NOTICE, &f,
-                      "%s: approved for activation; waiting at step '%s' for the directory executor", st->id,
-                      s ? s->id : "?");
+        if (st->kind != KIND_SKPD_ACCESS) {
+                journal_event(&d->journal, EV_ACTIVATION_DUE, LOG_NOTICE, &f,
+                              "%s: approved; %s is carried out by Procedure 1's executor, which is not built yet",
+                              st->id, kind_name(st->kind));
+                return;
+        }
+        if (in_flight(d, st->id, false))
+                return;
+        char err[1024], approvers[16][CHAIN_APPROVER_MAX];
+        const char *approver_ptrs[16];
+        struct request *req = NULL;
+        if (load_request(d, st, false, &req, err, sizeof(err)) < 0) {
+                fail_request(d, st, EV_ACTIVATION_CONFLICT, err);
+                return;
+        }
+        size_t n = chain_approvers(d->policy, st, approvers, approver_ptrs, 16);
+        struct plan_input in = { .request_id = st->id, .provisioned_by = n ? st->history[st->n_history - 1].actor : "",
+                                 .approvers = approver_ptrs, .n_approvers = n, .now = time(NULL) };
+        struct job *job = calloc(1, sizeof(*job));
+        int r = job ? provision_plan(d->policy, req, &in, &job->plan, err, sizeof(err)) : -ENOMEM;
+        request_free(req);
+        if (r < 0) {
+                free(job);
+                if (r == -EINVAL)
+                        fail_request(d, st, EV_ACTIVATION_CONFLICT, err);
+                return;         /* out of memory: found again at the next start */
+        }
+        snprintf(job->id, sizeof(job->id), "%s", st->id);
+        job->policy = policy_ref(d->policy);
+        if (d->n_in_flight == d->cap_in_flight) {
+                size_t cap = d->cap_in_flight ? d->cap_in_flight * 2 : 16;
+                void *v = realloc(d->in_flight, cap * sizeof(*d->in_flight));
+                if (!v) {
+                        executor_job_free(job);
+                        return;
+                }
+                d->in_flight = v;
+                d->cap_in_flight = cap;
+        }
+        snprintf(d->in_flight[d->n_in_flight++], REQUEST_ID_LEN + 1, "%s", st->id);
+        journal_event(&d->journal, EV_ACTIVATION_DUE, LOG_NOTICE, &f, "%s: approved; activating %s", st->id,
+                      job->plan->entry.dn);
+        executor_submit(d->executor, job);
+}
+
+static void schedule_retry(struct daemon *d)
+{
+        d->retry_delay = d->retry_delay ? (d->retry_delay * 2 > 60 ? 60 : d->retry_delay * 2) : 1;
+        uint64_t now_usec;
+        sd_event_now(d->event, CLOCK_MONOTONIC, &now_usec);
+        sd_event_source_set_time(d->retry_timer, now_usec + (uint64_t)d->retry_delay * 1000000ULL);
+        sd_event_source_set_enabled(d->retry_timer, SD_EVENT_ONESHOT);
+}
+
+static void retry_one(struct daemon *d, const char *id)
+{
+        struct req_state st;
+        bool closed;
+        char err[256];
+        if (spool_read_state(&d->spool, id, &st, &closed, err, sizeof(err)) == 0 && !closed &&
+            st.status == STATUS_OPEN && st.activation_due)
+                start_activation(d, &st);
+}
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        (void)s;
+        (void)usec;
+        struct daemon *d = userdata;
+        for (size_t i = 0; i < d->n_open; i++)
+                retry_one(d, d->open[i].id);
+        return 0;
+}
+
+/* The handover and report steps that follow activation are aksesd's own:
+ * carried out at once, in the policy's order. */
+static int finish_after_activation(struct daemon *d, struct req_state *st, struct job *job)
+{
+        char err[1024];
+        struct request *req = NULL;
+        if (load_request(d, st, false, &req, err, sizeof(err)) < 0)
+                return -EINVAL;
+        const char *groups[ACTIVATE_MAX_GROUPS];
+        size_t n_groups = 0;
+        for (size_t i = 0; i < job->plan->n_groups && n_groups < ACTIVATE_MAX_GROUPS; i++)
+                groups[n_groups++] = job->plan->groups[i].cn;
+        time_t now = time(NULL);
+        struct handover_info h = { .p = d->policy, .r = req, .st = st, .uid = job->plan->uid,
+                                   .dn = job->plan->entry.dn, .uid_number = job->res.uid_number, .groups = groups,
+                                   .n_groups = n_groups, .admin = st->n_history ? st->history[st->n_history - 1].actor : "",
+                                   .activated_at = now };
+        chain_advance(d->policy, st, now);
+        int r = 0;
+        bool handed_over = false;
+        for (const struct step *s; r == 0 && (s = chain_current_step(d->policy, st));) {
+                char doc[HANDOVER_NAME_MAX], pw[HANDOVER_NAME_MAX], name[HANDOVER_NAME_MAX];
+                struct event_fields f = { .request_id = st->id, .step = s->id, .role = role_name(s->role),
+                                          .actor = h.admin, .skpd = st->skpd, .letter = st->letter,
+                                          .account_dn = h.dn };
+                if (s->action == ACTION_HANDOVER) {
+                        if ((r = handover_write(d->spool.outbox_fd, &h, job->res.password, d->handover_gid, doc, pw)) < 0)
+                                break;
+                        handed_over = true;
+                        f.file = doc;
+                        journal_event(&d->journal, EV_HANDOVER_WRITTEN, LOG_NOTICE, &f,
+                                      "%s: handover form %s written; initial password in %s", st->id, doc, pw);
+                } else if (s->action == ACTION_REPORT) {
+                        if ((r = report_write(d->spool.reports_fd, &h, name)) < 0)
+                                break;
+                        f.file = name;
+                        journal_event(&d->journal, EV_REPORT_WRITTEN, LOG_NOTICE, &f, "%s: report %s written",
+                                      st->id, name);
+                } else {
+                        break;          /* a later step needs a person (not in today's workflows) */
+                }
+                chain_advance(d->policy, st, time(NULL));
+        }
+        /* Without a handover step the password would be lost: deliver it anyway. */
+        if (r == 0 && !handed_over) {
+                char doc[HANDOVER_NAME_MAX], pw[HANDOVER_NAME_MAX];
+                r = handover_write(d->spool.outbox_fd, &h, job->res.password, d->handover_gid, doc, pw);
+        }
+        request_free(req);
+        return r;
+}
+
+static void on_activation_done(void *ctx, struct job *job)
+{
+        struct daemon *d = ctx;
+        struct req_state st;
+        bool closed;
+        char err[256];
+        in_flight(d, job->id, true);
+        if (spool_read_state(&d->spool, job->id, &st, &closed, err, sizeof(err)) < 0 || closed ||
+            st.status != STATUS_OPEN || !st.activation_due) {
+                executor_job_free(job);
+                return;
+        }
+        struct event_fields f = { .request_id = st.id, .skpd = st.skpd, .letter = st.letter,
+                                  .account_dn = job->plan->entry.dn, .reason = job->res.reason };
+        if (job->res.status == -EAGAIN) {
+                if (!d->directory_down)
+                        journal_event(&d->journal, EV_DIRECTORY_DOWN, LOG_ERR, &f,
+                                      "directory unreachable; activations wait and are retried: %s", job->res.reason);
+                d->directory_down = true;
+                schedule_retry(d);
+                executor_job_free(job);
+                return;
+        }
+        if (d->directory_down) {
+                d->directory_down = false;
+                journal_event(&d->journal, EV_DIRECTORY_UP, LOG_NOTICE, NULL, "directory reachable again");
+        }
+        d->retry_delay = 0;
+        if (job->res.status < 0) {
+                fail_request(d, &st, EV_ACTIVATION_CONFLICT, job->res.reason);
+                executor_job_free(job);
+                return;
+        }
+
+        char groups[1024] = "";
+        size_t used = 0;
+        for (size_t i = 0; i < job->plan->n_groups && used < sizeof(groups); i++)
+                used += (size_t)snprintf(groups + used, sizeof(groups) - used, "%s%s", i ? "," : "",
+                                         job->plan->groups[i].cn);
+        const struct step *s = chain_current_step(d->policy, &st);
+        f.step = s ? s->id : "";
+        f.groups = groups;
+        f.actor = st.n_history ? st.history[st.n_history - 1].actor : "";
+        f.reason = NULL;
+        journal_event(&d->journal, EV_ACCOUNT_ACTIVATED, LOG_NOTICE, &f, "%s: account %s %s (%zu change%s), groups %s",
+                      st.id, job->plan->entry.dn, job->res.created ? "created" : "updated", job->res.n_changes,
+                      job->res.n_changes == 1 ? "" : "s", groups);
+        for (size_t i = 0; i < job->res.n_groups_joined; i++) {
+                struct event_fields g = f;
+                g.groups = job->res.groups_joined[i];
+                journal_event(&d->journal, EV_GROUP_CHANGED, LOG_NOTICE, &g, "%s: %s joined group %s", st.id,
+                              job->plan->uid, job->res.groups_joined[i]);
+        }
+        int r = finish_after_activation(d, &st, job);
+        password_free(job->res.password);       /* wiped: the handover holds it now */
+        job->res.password = NULL;
+        if (r < 0) {
+                journal_event(&d->journal, EV_STATE_CORRUPT, LOG_ERR, &f,
+                              "%s: activated but the handover could not be written (%s); retried at the next start",
+                              st.id, strerror(-r));
+                executor_job_free(job);
+                return;
+        }
+        if (spool_write_state(&d->spool, &st) < 0) {
+                executor_job_free(job);
+                return;         /* activation_due on disk: redone, idempotently, at the next start */
+        }
+        if (st.status == STATUS_DONE) {
+                journal_event(&d->journal, EV_REQUEST_COMPLETED, LOG_NOTICE, &f, "%s completed: %s can log in",
+                              st.id, job->plan->uid);
+                close_if_final(d, &st);
+        }
+        index_request(d, &st);
+        executor_job_free(job);
 }
 
 /* The request id a disposition names, for journaling even a bad one. */
@@ -430,7 +706,7 @@ static void take_disposition(struct daemon *d, const char *name, const char *buf
                               st.id, disp.actor, step_id, st.reason);
                 close_if_final(d, &st);
         } else if (st.activation_due) {
-                activation_due(d, &st);
+                start_activation(d, &st);
         } else {
                 journal_step(d, &st);
         }
@@ -664,6 +940,8 @@ static void index_one(struct daemon *d, const char *id)
                 return;
         }
         index_request(d, &st);
+        if (st.activation_due)
+                start_activation(d, &st);       /* approved before a stop or crash: resume */
 }
 
 static void reindex_all(struct daemon *d)
@@ -721,12 +999,15 @@ int daemon_run(const struct daemon_options *opts)
             (r = sd_event_add_signal(d.event, NULL, SIGHUP, on_sighup, &d)) < 0 ||
             (r = sd_event_add_time(d.event, &d.deadline_timer, CLOCK_REALTIME, 0, 1000000, on_deadline, &d)) < 0 ||
             (r = sd_event_add_time(d.event, &d.space_timer, CLOCK_REALTIME, 0, 1000000, on_space_timer, &d)) < 0 ||
+            (r = sd_event_add_time(d.event, &d.retry_timer, CLOCK_MONOTONIC, 0, 100000, on_retry, &d)) < 0 ||
+            (r = executor_start(d.event, on_activation_done, &d, &d.executor)) < 0 ||
             (r = sd_event_set_watchdog(d.event, true)) < 0) {
                 fprintf(stderr, "aksesd: event loop: %s\n", strerror(-r));
                 goto out;
         }
         sd_event_source_set_enabled(d.deadline_timer, SD_EVENT_OFF);
         sd_event_source_set_enabled(d.space_timer, SD_EVENT_OFF);
+        sd_event_source_set_enabled(d.retry_timer, SD_EVENT_OFF);
 
         /* Resume everything left before taking anything new: half-done
          * intakes, claimed files, then the open requests' deadlines. */
@@ -754,6 +1035,8 @@ int daemon_run(const struct daemon_options *opts)
         r = sd_event_loop(d.event);
         rc = r < 0 ? 1 : 0;
 out:
+        executor_stop(d.executor);      /* before the policy it may be using goes */
+        sd_event_source_unref(d.retry_timer);
         sd_event_source_unref(d.deadline_timer);
         sd_event_source_unref(d.space_timer);
         sd_event_unref(d.event);
@@ -762,5 +1045,6 @@ out:
         free(d.open);
         free(d.allowed_uids);
         free(d.allowed_gids);
+        free(d.in_flight);
         return rc;
 }

@@ -74,6 +74,8 @@ int read_file_checked(int dirfd, const char *name, size_t max, char **ret, size_
                 *st_out = st;
         r = 0;
 out:
+        if (buf)
+                sodium_memzero(buf, max + 1);   /* it may have held a secret */
         free(buf);
         close(fd);
         return r;

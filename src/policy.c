@@ -522,7 +522,8 @@ static void parse_accounts(struct pctx *x, const struct ynode *n)
                 { "object_classes", true }, { "membership", false }, { "posix", false }, { NULL, false } };
         static const struct field_spec posix_spec[] = {
                 { "enabled", true }, { "uid_number_min", false }, { "uid_number_max", false },
-                { "gid_number", false }, { "home_pattern", false }, { "login_shell", false }, { NULL, false } };
+                { "gid_number", false }, { "home_pattern", false }, { "login_shell", false },
+                { "uid_counter_dn", false }, { NULL, false } };
         static const char *const uid_vars[] = { "skpd", "nip", NULL };
         static const char *const home_vars[] = { "uid", NULL };
         struct policy *p = x->p;
@@ -584,6 +585,8 @@ static void parse_accounts(struct pctx *x, const struct ynode *n)
         }
         if ((w = ynode_get(v, "login_shell")))
                 p->accounts.login_shell = get_path(x, w, "accounts.posix.login_shell");
+        if ((w = ynode_get(v, "uid_counter_dn")))
+                p->accounts.uid_counter_dn = get_dn(x, w, "accounts.posix.uid_counter_dn");
 }
 
 static void parse_passwords(struct pctx *x, const struct ynode *n)
@@ -684,6 +687,21 @@ static void parse_reports(struct pctx *x, const struct ynode *n)
                 x->p->reports.period = (enum report_period)period;
 }
 
+static void parse_handover(struct pctx *x, const struct ynode *n)
+{
+        static const struct field_spec spec[] = { { "group", false }, { NULL, false } };
+        if (!check_map(&x->c, n, "handover", spec))
+                return;
+        const struct ynode *v;
+        if ((v = ynode_get(n, "group"))) {
+                x->p->handover.group = check_text(&x->c, v, "handover.group", 32, 0);
+                if (x->p->handover.group && !user_name(x->p->handover.group, strlen(x->p->handover.group))) {
+                        check_error(&x->c, v, "handover.group", "expected a group name, found '%.32s'", x->p->handover.group);
+                        x->p->handover.group = NULL;
+                }
+        }
+}
+
 static bool dn_under(const char *dn, const char *base)
 {
         size_t dl = strlen(dn), bl = strlen(base);
@@ -723,7 +741,7 @@ int policy_parse(const char *name, const char *buf, size_t len, struct diag_list
         static const struct field_spec spec[] = {
                 { "version", true }, { "organisation", true }, { "directory", true }, { "roles", true },
                 { "workflows", true }, { "profiles", true }, { "skpd", true }, { "accounts", true },
-                { "passwords", false }, { "spool", true }, { "reports", false },
+                { "passwords", false }, { "spool", true }, { "reports", false }, { "handover", false },
                 { "separation_of_duties", false }, { NULL, false } };
         static const struct ydoc_limits lim = { .max_depth = 8, .max_nodes = 50000, .max_scalar = 4096 };
         struct ydoc *doc = NULL;
@@ -741,6 +759,7 @@ int policy_parse(const char *name, const char *buf, size_t len, struct diag_list
                 return -ENOMEM;
         }
         p->arena = arena;
+        p->refs = 1;
         p->path = arena_strdup(arena, name);
         p->passwords.length = 16;
         p->passwords.classes = PWCLASS_LOWER | PWCLASS_UPPER | PWCLASS_DIGIT | PWCLASS_SYMBOL;
@@ -766,10 +785,13 @@ int policy_parse(const char *name, const char *buf, size_t len, struct diag_list
                 if ((v = ynode_get(root, "passwords"))) parse_passwords(&x, v);
                 if ((v = ynode_get(root, "spool"))) parse_spool(&x, v);
                 if ((v = ynode_get(root, "reports"))) parse_reports(&x, v);
+                if ((v = ynode_get(root, "handover"))) parse_handover(&x, v);
                 if ((v = ynode_get(root, "separation_of_duties")))
                         check_bool(&x.c, v, "separation_of_duties", &p->separation_of_duties);
                 if (diag_count(d) == before)
                         cross_check(&x, root);
+                if (!p->accounts.uid_counter_dn && p->directory.base)
+                        p->accounts.uid_counter_dn = arena_printf(arena, "cn=uidnext,ou=services,%s", p->directory.base);
         }
         ydoc_free(doc);
         if (diag_count(d) != before) {
@@ -797,8 +819,14 @@ int policy_load(const char *path, struct diag_list *d, struct policy **ret)
 
 void policy_free(struct policy *p)
 {
-        if (p)
+        if (p && __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0)
                 arena_free(p->arena);
+}
+
+struct policy *policy_ref(struct policy *p)
+{
+        __atomic_add_fetch(&p->refs, 1, __ATOMIC_ACQ_REL);
+        return p;
 }
 
 const struct skpd *policy_find_skpd(const struct policy *p, const char *code, size_t len)

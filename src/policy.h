@@ -118,6 +118,7 @@ struct policy {
                 bool posix;
                 unsigned long uid_number_min, uid_number_max, gid_number;
                 const char *home_pattern, *login_shell;
+                const char *uid_counter_dn;     /* entry holding aksesdNextUidNumber */
         } accounts;
         struct {
                 unsigned length;
@@ -140,8 +141,12 @@ struct policy {
         struct {
                 enum report_period period;
         } reports;
+        struct {
+                const char *group;      /* may read one-time password files; NULL: owner only */
+        } handover;
         bool separation_of_duties;
         struct arena *arena;            /* owns everything above */
+        int refs;                       /* the executor thread may hold one */
 };
 
 /* Reads and validates the policy at path.  0 and *ret (free with
@@ -152,7 +157,10 @@ int policy_load(const char *path, struct diag_list *d, struct policy **ret)
 /* The same over a buffer already read; name is used in messages. */
 int policy_parse(const char *name, const char *buf, size_t len, struct diag_list *d, struct policy **ret)
         __attribute__((warn_unused_result));
+/* Drops one reference; the last frees the policy.  policy_ref adds one
+ * (for another thread that must keep using it across a reload). */
 void policy_free(struct policy *p);
+struct policy *policy_ref(struct policy *p);
 
 /* Lookups; NULL when absent.  Results are owned by the policy. */
 const struct skpd *policy_find_skpd(const struct policy *p, const char *code, size_t len);

@@ -11,6 +11,9 @@ AKSESCTL="$BUILD/aksesctl"
 AKSESD="$BUILD/aksesd"
 export AKSESCTL
 
+# Password files the tests write must be private, as ldapwhoami -y insists.
+umask 077
+
 fail() { echo "    FAIL: $*" >&2; exit 1; }
 
 # assert_eq EXPECTED ACTUAL [WHAT]
@@ -86,6 +89,11 @@ show_field() {
 wait_until() {
         for _ in $(seq 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.05; done
         fail "timed out waiting for: $*"
+}
+
+wait_status() { # ID STATUS [tries of 0.1 s]
+        for _ in $(seq "${3:-300}"); do status_is "$1" "$2" && return 0; sleep 0.1; done
+        fail "$1 did not reach status $2 (it is $(show_field "$1" status): $(show_field "$1" reason))"
 }
 
 step_is() { [ "$(show_field "$1" step)" = "$2" ]; }

@@ -35,20 +35,21 @@ test_full_chain_reaches_the_activation_step() {
         wait_until step_is "$id" aktivasi
         assert_eq "$ADMIN_ID" "$(show_field "$id" actor)" "the admin it was forwarded to"
         ctl approve "$id" --key "$KEY_ADMIN" >/dev/null
-        wait_until test "$(show_field "$id" awaiting_activation)" = true
-        assert_eq open "$(show_field "$id" status)"
+        # Activation (issue [3]) follows at once: the request completes.
+        wait_status "$id" done
 
         json=$(ctl show "$id" --json)
         assert_contains "$json" '"decision": "approve", "actor": "budi.santoso"'
         assert_contains "$json" '"actor": "rina.wulandari", "to": "agus.pratama"'
         assert_contains "$json" '"step": "aktivasi", "role": "admin", "decision": "approve", "actor": "agus.pratama"'
-        ls "$AKSES_SPOOL/open/$id/dispositions" >files
+        ls "$AKSES_SPOOL/closed/$id/dispositions" >files
         assert_eq "01-verifikasi-approve.yaml 02-disposisi-approve.yaml 03-aktivasi-approve.yaml" "$(tr '\n' ' ' <files | sed 's/ $//')"
-        cmp -s "$REPO/conf/examples/skpd-access.yaml" "$AKSES_SPOOL/open/$id/request.yaml" || fail "stored request differs from the submitted bytes"
+        cmp -s "$REPO/conf/examples/skpd-access.yaml" "$AKSES_SPOOL/closed/$id/request.yaml" || fail "stored request differs from the submitted bytes"
 
         stop_daemon
         events=$(journal_events _PID="$DPID" AKSES_REQUEST_ID="$id" | tr '\n' ' ')
-        assert_eq "REQUEST_RECEIVED STEP_STARTED DISPOSITION_ACCEPTED STEP_STARTED DISPOSITION_ACCEPTED STEP_STARTED DISPOSITION_ACCEPTED ACTIVATION_DUE " "$events" "the request's story in the journal"
+        assert_contains "$events" "REQUEST_RECEIVED STEP_STARTED DISPOSITION_ACCEPTED STEP_STARTED DISPOSITION_ACCEPTED STEP_STARTED DISPOSITION_ACCEPTED ACTIVATION_DUE ACCOUNT_ACTIVATED " "the request's story in the journal"
+        assert_contains "$events" "HANDOVER_WRITTEN REPORT_WRITTEN REQUEST_COMPLETED " "the request's story in the journal"
         fields=$(journalctl -q _PID="$DPID" AKSES_REQUEST_ID="$id" AKSES_EVENT=DISPOSITION_ACCEPTED AKSES_STEP=disposisi -o export)
         assert_contains "$fields" "AKSES_ROLE=super_admin"
         assert_contains "$fields" "AKSES_ACTOR=rina.wulandari"
@@ -234,17 +235,18 @@ test_kill9_between_steps_loses_and_repeats_nothing() {
         # its file was filed: the state has it, the file is still in work/.
         ctl approve "$id" --key "$KEY_ADMIN" --out "$AKSES_SPOOL/work/late.disposition.yaml" >/dev/null
         start_daemon
-        wait_until test -f "$AKSES_SPOOL/open/$id/dispositions/03-aktivasi-approve.yaml"
-        wait_until test "$(ls "$AKSES_SPOOL/open" | wc -l)" -eq 2
+        wait_status "$id" done
+        [ -f "$AKSES_SPOOL/closed/$id/dispositions/03-aktivasi-approve.yaml" ] || fail "the late disposition was not filed"
+        wait_until test "$(ls "$AKSES_SPOOL/open" "$AKSES_SPOOL/closed" | grep -c '^REQ-')" -eq 2
         crash_daemon
         start_daemon
         sleep 0.3
         stop_daemon
 
-        assert_eq 2 "$(ls "$AKSES_SPOOL/open" | wc -l)" "two requests, no duplicate"
+        assert_eq 2 "$(ls "$AKSES_SPOOL/open" "$AKSES_SPOOL/closed" | grep -c '^REQ-')" "two requests, no duplicate"
         assert_eq "" "$(find "$AKSES_SPOOL/work" "$AKSES_SPOOL/drop" "$AKSES_SPOOL/quarantine" -mindepth 1)" "nothing left behind or refused"
         assert_eq 3 "$(ctl show "$id" --json | grep -o '"decision"' | wc -l)" "three dispositions, none twice"
-        assert_eq true "$(show_field "$id" awaiting_activation)"
+        assert_eq 1 "$(journal_of_test AKSES_REQUEST_ID="$id" AKSES_EVENT=ACCOUNT_ACTIVATED -o cat | wc -l)" "activated once"
         received=$(journal_of_test AKSES_REQUEST_ID="$id" AKSES_EVENT=REQUEST_RECEIVED -o cat | wc -l)
         assert_eq 1 "$received" "received journaled once"
         accepted=$(journal_of_test AKSES_REQUEST_ID="$id" AKSES_EVENT=DISPOSITION_ACCEPTED -o cat | wc -l)
