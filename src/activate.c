@@ -197,6 +197,12 @@ void activate_account(struct directory *dir, const struct policy *p, struct acco
                         return;
                 }
                 res->n_changes = n;
+                /* Attribute names only: values may be personal data. */
+                size_t used = 0;
+                for (size_t i = 0; i < n && used < sizeof(res->changes); i++)
+                        used += (size_t)snprintf(res->changes + used, sizeof(res->changes) - used, "%s%s:%s",
+                                                 i ? " " : "", mods[i].op == MOD_ADD ? "add" :
+                                                 mods[i].op == MOD_REPLACE ? "replace" : "delete", mods[i].attr);
         }
         if ((r = ensure_groups(dir, plan, res, err, sizeof(err))) < 0) {
                 failed(res, r, "%s", err);

@@ -28,6 +28,7 @@ struct activation_result {
         char *password;                 /* the new password (sodium_malloc), when status == 0 */
         bool created;                   /* the entry was added (else updated or unchanged) */
         size_t n_changes;               /* modifications applied to the account entry */
+        char changes[512];              /* what they were: "replace:mail add:objectClass", no values */
         unsigned long uid_number;       /* 0 when not POSIX */
         size_t n_groups_joined;
         const char *groups_joined[ACTIVATE_MAX_GROUPS]; /* cn values, owned by the plan */

@@ -552,6 +552,30 @@ static int cmd_list(const struct cli *cli, int argc, char **argv)
         return 0;
 }
 
+/* The documents produced for a request: its handover form and password
+ * file in outbox/, its report in reports/. */
+static void print_documents(struct spool *sp, const char *id)
+{
+        const int dirs[] = { sp->outbox_fd, sp->reports_fd };
+        const char *names[] = { "outbox", "reports" };
+        size_t idlen = strlen(id);
+        bool any = false;
+        for (size_t i = 0; i < 2; i++) {
+                int fd = openat(dirs[i], ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+                if (!dir)
+                        continue;
+                struct dirent *e;
+                while ((e = readdir(dir))) {
+                        if (strncmp(e->d_name, id, idlen) != 0 || e->d_name[idlen] != '.')
+                                continue;
+                        printf("  %s %s/%s/%s\n", any ? "          " : "documents", sp->path, names[i], e->d_name);
+                        any = true;
+                }
+                closedir(dir);
+        }
+}
+
 static int cmd_show(const struct cli *cli, int argc, char **argv)
 {
         bool json = argc == 3 && strcmp(argv[2], "--json") == 0;
@@ -593,6 +617,7 @@ static int cmd_show(const struct cli *cli, int argc, char **argv)
                                 printf("  must act   %s%s%s by %s%s\n", role_name(v.role), v.actor[0] ? " " : "", v.actor, t,
                                        v.overdue ? " (OVERDUE)" : "");
                         }
+                        print_documents(&sp, st.id);
                         printf("  history\n");
                         for (size_t i = 0; i < st.n_history; i++) {
                                 const struct history_entry *h = &st.history[i];

@@ -575,9 +575,13 @@ static void on_activation_done(void *ctx, struct job *job)
         f.groups = groups;
         f.actor = st.n_history ? st.history[st.n_history - 1].actor : "";
         f.reason = NULL;
-        journal_event(&d->journal, EV_ACCOUNT_ACTIVATED, LOG_NOTICE, &f, "%s: account %s %s (%zu change%s), groups %s",
-                      st.id, job->plan->entry.dn, job->res.created ? "created" : "updated", job->res.n_changes,
-                      job->res.n_changes == 1 ? "" : "s", groups);
+        if (job->res.created)
+                journal_event(&d->journal, EV_ACCOUNT_ACTIVATED, LOG_NOTICE, &f, "%s: account %s created, groups %s",
+                              st.id, job->plan->entry.dn, groups);
+        else
+                journal_event(&d->journal, EV_ACCOUNT_ACTIVATED, LOG_NOTICE, &f, "%s: account %s updated (%s), groups %s",
+                              st.id, job->plan->entry.dn, job->res.n_changes ? job->res.changes : "no attribute changed",
+                              groups);
         for (size_t i = 0; i < job->res.n_groups_joined; i++) {
                 struct event_fields g = f;
                 g.groups = job->res.groups_joined[i];

@@ -219,3 +219,53 @@ test_directory_outage_during_activation_completes_once() {
         assert_eq 1 "$(journal_of_test AKSES_REQUEST_ID="$id" AKSES_EVENT=ACCOUNT_ACTIVATED -o cat | wc -l)" "activated exactly once"
         assert_eq 1 "$(ldap_admin ldapsearch -LLL -b "ou=people,$LDAP_BASE" '(employeeNumber=199202022016021006)' dn | grep -c '^dn:')" "one account"
 }
+
+test_server_hashing_failover_and_credential() {
+        fresh_spool
+        # The server hashes (Password Modify), no change forced at first login,
+        # a dead URI first in the list, and the bind password as a systemd
+        # credential while the configured file does not exist.
+        dead="ldap://127.0.0.1:$(( (RANDOM % 1000) + 1 ))/"
+        sed -i -e 's/storage: argon2/storage: server/' -e 's/must_change: true/must_change: false/' \
+               -e "s|^    - \"$LDAP_URI\"|    - \"$dead\"\n    - \"$LDAP_URI\"|" \
+               -e "s|bind_password_file: .*|bind_password_file: \"$WORK/missing.pw\"|" "$AKSES_POLICY"
+        grep -qF "$dead" "$AKSES_POLICY" || fail "no dead URI in the test policy"
+        mkdir -p creds
+        cp "$LDAP_BIND_PW_FILE" creds/bind.pw
+        export CREDENTIALS_DIRECTORY="$WORK/creds"
+        start_daemon
+        unset CREDENTIALS_DIRECTORY
+        id=$(ctl submit "$(request_with 198909092014091007)")
+        approve_all "$id"
+        wait_status "$id" done
+        stop_daemon
+        dn="uid=diskominfo.198909092014091007,ou=people,$LDAP_BASE"
+        ctl handover open "$AKSES_SPOOL/outbox/$id.password" | tr -d '\n' >pw
+        capture ldapwhoami -x -H "$LDAP_URI" -D "$dn" -y pw
+        assert_eq "0 dn:$dn" "$RC $OUT" "the account binds"
+        entry=$(ldap_admin ldapsearch -LLL -o ldif-wrap=no -b "$dn" -s base userPassword pwdReset)
+        hash=$(printf '%s\n' "$entry" | sed -n 's/^userPassword:: //p' | base64 -d)
+        assert_contains "$hash" '{ARGON2}$argon2i$' "hashed by the server's argon2 module"
+        ! printf '%s\n' "$entry" | grep -q '^pwdReset' || fail "must_change: false, but pwdReset is set"
+}
+
+test_daemon_keeps_taking_files_while_hashing() {
+        fresh_spool
+        # Expensive hashing: 256 MiB and 12 passes take seconds.
+        sed -i -e 's/ops_limit: .*/ops_limit: 12/' -e 's/mem_limit_kib: .*/mem_limit_kib: 262144/' "$AKSES_POLICY"
+        start_daemon
+        id=$(ctl submit "$(request_with 198111112005111008)")
+        approve_all "$id"
+        wait_until test "$(journal_of_test AKSES_REQUEST_ID="$id" AKSES_EVENT=ACTIVATION_DUE -o cat | wc -l)" -ge 1
+        # While the executor hashes, a new request is taken in and answered.
+        other=$(ctl submit "$(request_with 198111112005111009)")
+        wait_until step_is "$other" verifikasi
+        wait_status "$id" done 600
+        stop_daemon
+        # The journal's own clock: the second intake fell between the hand-off
+        # and the end of the first activation.
+        ts() { journal_of_test AKSES_REQUEST_ID="$1" AKSES_EVENT="$2" -o export | sed -n 's/^__REALTIME_TIMESTAMP=//p' | head -1; }
+        due=$(ts "$id" ACTIVATION_DUE) received=$(ts "$other" REQUEST_RECEIVED) activated=$(ts "$id" ACCOUNT_ACTIVATED)
+        [ "$due" -lt "$received" ] && [ "$received" -lt "$activated" ] ||
+                fail "intake waited for the hashing: due $due, received $received, activated $activated"
+}
