@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "archive.h"
 #include "chain.h"
 #include "directory.h"
 #include "handover.h"
@@ -61,6 +62,7 @@ static void usage(FILE *out)
                 "  list [--pending] [--overdue] [--role ROLE] [--json]\n"
                 "  show ID [--json]             a request: its step, who must act and by when, history\n"
                 "  plan ID                      the LDIF activating ID would apply now (nothing is written)\n"
+                "  verify-archive               check the whole chain of the tamper-evident archive\n"
                 "  handover open FILE [--key KEY]\n"
                 "                               print the initial password of a handover (sealed: needs\n"
                 "                               the recipient's secret key)\n"
@@ -754,6 +756,47 @@ static int cmd_handover(int argc, char **argv)
         return 0;
 }
 
+static int cmd_verify_archive(const struct cli *cli, int argc, char **argv)
+{
+        (void)argv;
+        if (argc != 1) {
+                fprintf(stderr, "usage: aksesctl verify-archive\n");
+                return EXIT_USAGE;
+        }
+        struct policy *p = NULL;
+        struct spool sp;
+        if (open_policy_and_spool(cli, &p, &sp) != 0)
+                return EXIT_USAGE;
+        char *pub = NULL, err[512], path[4200];
+        size_t len;
+        unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+        int rc = EXIT_USAGE;
+        int r = read_file_checked(sp.root_fd, DAEMON_PUB_FILE, 256, &pub, &len, NULL, err, sizeof(err));
+        while (r == 0 && len > 0 && pub[len - 1] == '\n')
+                len--;
+        if (r < 0 || !key_parse_public(pub, len, pk)) {
+                fprintf(stderr, "aksesctl: %s/%s: %s\n", sp.path, DAEMON_PUB_FILE, r < 0 ? err : "not a public key");
+                goto out;
+        }
+        snprintf(path, sizeof(path), "%s/%s", sp.path, ARCHIVE_FILE);
+        size_t n = 0;
+        r = archive_verify(path, pk, &n, err, sizeof(err));
+        if (r == 0) {
+                printf("OK: %zu records, chain and signatures intact\n", n);
+                rc = 0;
+        } else if (r == -EBADMSG) {
+                printf("%s: %s\n", path, err);
+                rc = EXIT_INVALID;
+        } else {
+                fprintf(stderr, "aksesctl: %s: %s\n", path, err);
+        }
+out:
+        free(pub);
+        spool_close(&sp);
+        policy_free(p);
+        return rc;
+}
+
 int main(int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -807,6 +850,8 @@ int main(int argc, char **argv)
                 return cmd_show(&cli, sub_argc, sub_argv);
         if (strcmp(cmd, "plan") == 0)
                 return cmd_plan(&cli, sub_argc, sub_argv);
+        if (strcmp(cmd, "verify-archive") == 0)
+                return cmd_verify_archive(&cli, sub_argc, sub_argv);
         if (strcmp(cmd, "handover") == 0)
                 return cmd_handover(sub_argc, sub_argv);
         fprintf(stderr, "aksesctl: unknown command '%s'\n", cmd);

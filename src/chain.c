@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "registry.h"
 #include "ycheck.h"
 
 const struct step *chain_current_step(const struct policy *p, const struct req_state *st)
@@ -28,8 +29,15 @@ enum role_id chain_who_must_act(const struct policy *p, const struct req_state *
         return s->role;
 }
 
-const struct actor *chain_find_signer(const struct policy *p, const char *id, enum role_id *role)
+const struct actor *chain_find_signer(const struct policy *p, const struct registry *reg, const char *id,
+                                      enum role_id *role)
 {
+        const struct registered *e = registry_get(reg, id);
+        if (e) {
+                if (role)
+                        *role = e->role;
+                return &e->actor;
+        }
         for (int r = 0; r < ROLE_COUNT; r++) {
                 const struct actor *a = policy_find_actor(p, (enum role_id)r, id);
                 if (a) {
@@ -41,13 +49,14 @@ const struct actor *chain_find_signer(const struct policy *p, const char *id, en
         return NULL;
 }
 
-bool chain_check(const struct policy *p, const struct req_state *st, const struct disposition *d,
-                 const char *buf, time_t now, char *reason, size_t len)
+bool chain_check(const struct policy *p, const struct registry *reg, const struct req_state *st,
+                 const struct disposition *d, const char *buf, time_t now, char *reason, size_t len)
 {
         enum role_id signer_role = ROLE_NONE;
-        const struct actor *a = chain_find_signer(p, d->actor, &signer_role);
+        const struct actor *a = chain_find_signer(p, reg, d->actor, &signer_role);
         if (!a) {
-                snprintf(reason, len, "unknown actor '%s': not a member of any role in the policy", d->actor);
+                snprintf(reason, len, "unknown actor '%s': not a member of any role in the policy, nor appointed",
+                         d->actor);
                 return false;
         }
         if (!disposition_verify(d, buf, a->pk)) {
@@ -88,7 +97,15 @@ bool chain_check(const struct policy *p, const struct req_state *st, const struc
                 snprintf(reason, len, "step '%s' is carried out by aksesd, not by a disposition", s->id);
                 return false;
         }
-        if (!policy_find_actor(p, s->role, d->actor)) {
+        const struct registered *appointed = registry_get(reg, d->actor);
+        if (appointed && !appointed->active) {
+                char when[21];
+                time_format_utc(appointed->since, when);
+                snprintf(reason, len, "'%s' no longer holds role %s: the appointment was revoked on %s", d->actor,
+                         role_name(appointed->role), when);
+                return false;
+        }
+        if (!actor_lookup(p, reg, s->role, d->actor)) {
                 snprintf(reason, len, "wrong role: '%s' is %s, but step '%s' needs %s", d->actor,
                          role_name(signer_role), s->id, role_name(s->role));
                 return false;
@@ -98,6 +115,21 @@ bool chain_check(const struct policy *p, const struct req_state *st, const struc
         if (forwarded[0] && strcmp(forwarded, d->actor) != 0) {
                 snprintf(reason, len, "wrong admin: the request was forwarded to '%s', not '%s'", forwarded, d->actor);
                 return false;
+        }
+        if (p->separation_of_duties) {
+                if (st->subject[0] && strcmp(st->subject, d->actor) == 0) {
+                        snprintf(reason, len, "separation of duties: '%s' may not dispose of their own appointment",
+                                 d->actor);
+                        return false;
+                }
+                const struct workflow *w = &p->workflows[st->kind];
+                for (size_t i = 0; i < st->n_history; i++) {
+                        if (strcmp(st->history[i].actor, d->actor) == 0 && st->history[i].step != st->step) {
+                                snprintf(reason, len, "separation of duties: '%s' already acted at step '%s' of this request",
+                                         d->actor, st->history[i].step < w->n_steps ? w->steps[st->history[i].step].id : "?");
+                                return false;
+                        }
+                }
         }
         if (d->time > now + CHAIN_MAX_SKEW_SECONDS) {
                 snprintf(reason, len, "the disposition is dated in the future");
@@ -114,7 +146,7 @@ bool chain_check(const struct policy *p, const struct req_state *st, const struc
                                  role_name(next->role));
                         return false;
                 }
-                if (!policy_find_actor(p, next->role, d->to)) {
+                if (!actor_lookup(p, reg, next->role, d->to)) {
                         snprintf(reason, len, "cannot forward to '%s': not a member of role %s", d->to,
                                  role_name(next->role));
                         return false;

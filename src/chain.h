@@ -18,6 +18,8 @@
 #include "policy.h"
 #include "state.h"
 
+struct registry;
+
 /* How far in the future a disposition's own time may be (clock skew). */
 #define CHAIN_MAX_SKEW_SECONDS 300
 
@@ -28,15 +30,17 @@ const struct step *chain_current_step(const struct policy *p, const struct req_s
  * forwarded to someone ("" otherwise). */
 enum role_id chain_who_must_act(const struct policy *p, const struct req_state *st, const char **actor);
 
-/* The actor with this id in any role (and that role, when role is not
- * NULL); NULL when nobody in the policy has that id. */
-const struct actor *chain_find_signer(const struct policy *p, const char *id, enum role_id *role);
+/* The actor with this id in any role of the policy, else in the registry
+ * of appointees (active or not: the caller says why a revoked one may not
+ * sign), and that role when role is not NULL; NULL when nobody has it. */
+const struct actor *chain_find_signer(const struct policy *p, const struct registry *reg, const char *id,
+                                      enum role_id *role);
 
 /* Checks a disposition whose bytes are buf against the request's state.
  * Returns true when it may be applied; otherwise false with the reason
  * (one sentence, for the journal and the .reason file) in reason. */
-bool chain_check(const struct policy *p, const struct req_state *st, const struct disposition *d,
-                 const char *buf, time_t now, char *reason, size_t reasonlen);
+bool chain_check(const struct policy *p, const struct registry *reg, const struct req_state *st,
+                 const struct disposition *d, const char *buf, time_t now, char *reason, size_t reasonlen);
 
 /* Applies a checked disposition: records it and moves the request on. */
 void chain_apply(const struct policy *p, struct req_state *st, const struct disposition *d, time_t now);

@@ -31,6 +31,10 @@
 #include "handover.h"
 #include "password.h"
 #include "provision.h"
+#include "archive.h"
+#include "ldapdn.h"
+#include "registry.h"
+#include "report1.h"
 #include "journal.h"
 #include "policy.h"
 #include "request.h"
@@ -67,6 +71,9 @@ struct daemon {
         sd_event_source *retry_timer;
         unsigned retry_delay;           /* seconds; 0 while the directory is up */
         bool directory_down;
+        struct registry registry;       /* actors appointed through Procedure 1 */
+        struct secret_key *daemon_key;  /* signs the archive */
+        int vault_fd;                   /* sealed super administrator credentials */
 };
 
 static void update_status(struct daemon *d)
@@ -313,6 +320,7 @@ static void take_request(struct daemon *d, const char *name, const char *buf, si
         st.step_started = now;
         snprintf(st.skpd, sizeof(st.skpd), "%s", req->skpd ? req->skpd : "");
         snprintf(st.letter, sizeof(st.letter), "%s", req->letter_number ? req->letter_number : "");
+        snprintf(st.subject, sizeof(st.subject), "%s", req->appointee.id ? req->appointee.id : "");
         st.status = STATUS_OPEN;
         request_free(req);
 
@@ -399,20 +407,124 @@ static void fail_request(struct daemon *d, struct req_state *st, enum akses_even
         index_request(d, st);
 }
 
-/* Hands an approved skpd-access activation to the executor thread. */
+
+static bool track_in_flight(struct daemon *d, const char *id)
+{
+        if (d->n_in_flight == d->cap_in_flight) {
+                size_t cap = d->cap_in_flight ? d->cap_in_flight * 2 : 16;
+                void *v = realloc(d->in_flight, cap * sizeof(*d->in_flight));
+                if (!v)
+                        return false;
+                d->in_flight = v;
+                d->cap_in_flight = cap;
+        }
+        snprintf(d->in_flight[d->n_in_flight++], REQUEST_ID_LEN + 1, "%s", id);
+        return true;
+}
+
+/* Procedure 1: what the approved request does to whom, checked against
+ * the registry before anything is written. */
+static int actor_job_for(struct daemon *d, const struct req_state *st, const struct request *req,
+                         struct actor_job *job, char *err, size_t errlen)
+{
+        const struct policy *p = d->policy;
+        const struct person *who = &req->appointee;
+        snprintf(job->letter, sizeof(job->letter), "%s", req->letter_number ? req->letter_number : "");
+        snprintf(job->request_id, sizeof(job->request_id), "%s", st->id);
+        switch (st->kind) {
+        case KIND_SUPERADMIN_APPOINT:
+        case KIND_ADMIN_APPOINT:
+                job->op = ACTOR_APPOINT;
+                job->role = st->kind == KIND_SUPERADMIN_APPOINT ? ROLE_SUPER_ADMIN : ROLE_ADMIN;
+                if (policy_find_actor(p, ROLE_KEPALA_BIDANG, who->id)) {
+                        snprintf(err, errlen, "'%s' is a Kepala Bidang of the policy's root of trust", who->id);
+                        return -EPERM;
+                }
+                break;
+        case KIND_ADMIN_UPDATE:
+        case KIND_SUPERADMIN_REVOKE:
+        case KIND_ADMIN_REMOVE: {
+                job->op = st->kind == KIND_ADMIN_UPDATE ? ACTOR_UPDATE : ACTOR_REMOVE;
+                job->role = st->kind == KIND_SUPERADMIN_REVOKE ? ROLE_SUPER_ADMIN : ROLE_ADMIN;
+                if (!actor_lookup(p, &d->registry, job->role, who->id)) {
+                        snprintf(err, errlen, "'%s' is not a current %s", who->id, role_name(job->role));
+                        return -EPERM;
+                }
+                break;
+        }
+        case KIND_SUPERADMIN_ROTATE:
+        default:
+                job->op = ACTOR_ROTATE;
+                job->role = ROLE_SUPER_ADMIN;
+                snprintf(job->dn, sizeof(job->dn), "%s", p->accounts.superadmin_dn);
+                return 0;
+        }
+        snprintf(job->id, sizeof(job->id), "%s", who->id);
+        snprintf(job->name, sizeof(job->name), "%s", who->name ? who->name : "");
+        snprintf(job->nip, sizeof(job->nip), "%s", who->nip ? who->nip : "");
+        snprintf(job->position, sizeof(job->position), "%s", who->position ? who->position : "");
+        snprintf(job->email, sizeof(job->email), "%s", who->email ? who->email : "");
+        snprintf(job->phone, sizeof(job->phone), "%s", who->phone ? who->phone : "");
+        job->has_key = who->has_key;
+        memcpy(job->key, who->key, sizeof(job->key));
+        char *dn = dn_child("uid", who->id, p->accounts.people_base);
+        char *group = dn_child("cn", role_name(job->role), p->accounts.role_base);
+        int r = 0;
+        if (!dn || !group || strlen(dn) >= sizeof(job->dn) || strlen(group) >= sizeof(job->role_group_dn)) {
+                snprintf(err, errlen, "cannot build the account's DN");
+                r = -EINVAL;
+        } else {
+                snprintf(job->dn, sizeof(job->dn), "%s", dn);
+                snprintf(job->role_group_dn, sizeof(job->role_group_dn), "%s", group);
+        }
+        free(dn);
+        free(group);
+        return r;
+}
+
+static void start_actor_job(struct daemon *d, struct req_state *st, struct event_fields *f)
+{
+        char err[1024];
+        struct request *req = NULL;
+        if (load_request(d, st, false, &req, err, sizeof(err)) < 0) {
+                fail_request(d, st, EV_ACTIVATION_CONFLICT, err);
+                return;
+        }
+        struct job *job = calloc(1, sizeof(*job));
+        struct actor_job *aj = calloc(1, sizeof(*aj));
+        int r = job && aj ? actor_job_for(d, st, req, aj, err, sizeof(err)) : -ENOMEM;
+        request_free(req);
+        if (r < 0) {
+                free(job);
+                free(aj);
+                if (r != -ENOMEM)
+                        fail_request(d, st, EV_ACTIVATION_CONFLICT, err);
+                return;
+        }
+        snprintf(job->id, sizeof(job->id), "%s", st->id);
+        job->actor = aj;
+        job->policy = policy_ref(d->policy);
+        if (!track_in_flight(d, st->id)) {
+                executor_job_free(job);
+                return;
+        }
+        journal_event(&d->journal, EV_ACTIVATION_DUE, LOG_NOTICE, f, "%s: approved; carrying out %s for %s", st->id,
+                      kind_name(st->kind), aj->dn);
+        executor_submit(d->executor, job);
+}
+
+/* Hands an approved activation to the executor thread. */
 static void start_activation(struct daemon *d, struct req_state *st)
 {
         const struct step *s = chain_current_step(d->policy, st);
         struct event_fields f = { .request_id = st->id, .step = s ? s->id : "", .skpd = st->skpd,
                                   .letter = st->letter, .role = s ? role_name(s->role) : "" };
-        if (st->kind != KIND_SKPD_ACCESS) {
-                journal_event(&d->journal, EV_ACTIVATION_DUE, LOG_NOTICE, &f,
-                              "%s: approved; %s is carried out by Procedure 1's executor, which is not built yet",
-                              st->id, kind_name(st->kind));
-                return;
-        }
         if (in_flight(d, st->id, false))
                 return;
+        if (st->kind != KIND_SKPD_ACCESS) {
+                start_actor_job(d, st, &f);
+                return;
+        }
         char err[1024], approvers[16][CHAIN_APPROVER_MAX];
         const char *approver_ptrs[16];
         struct request *req = NULL;
@@ -434,17 +546,10 @@ static void start_activation(struct daemon *d, struct req_state *st)
         }
         snprintf(job->id, sizeof(job->id), "%s", st->id);
         job->policy = policy_ref(d->policy);
-        if (d->n_in_flight == d->cap_in_flight) {
-                size_t cap = d->cap_in_flight ? d->cap_in_flight * 2 : 16;
-                void *v = realloc(d->in_flight, cap * sizeof(*d->in_flight));
-                if (!v) {
-                        executor_job_free(job);
-                        return;
-                }
-                d->in_flight = v;
-                d->cap_in_flight = cap;
+        if (!track_in_flight(d, st->id)) {
+                executor_job_free(job);
+                return;
         }
-        snprintf(d->in_flight[d->n_in_flight++], REQUEST_ID_LEN + 1, "%s", st->id);
         journal_event(&d->journal, EV_ACTIVATION_DUE, LOG_NOTICE, &f, "%s: approved; activating %s", st->id,
                       job->plan->entry.dn);
         executor_submit(d->executor, job);
@@ -531,6 +636,163 @@ static int finish_after_activation(struct daemon *d, struct req_state *st, struc
         return r;
 }
 
+
+/* Records a Procedure 1 document in the archive and journals it. */
+static void archive_record(struct daemon *d, const struct req_state *st, const char *kind, const char *subject,
+                           const unsigned char digest[DIGEST_BYTES])
+{
+        char hex[12 + 2 * DIGEST_BYTES + 1] = "";
+        if (digest)
+                digest_format(digest, hex);
+        struct event_fields f = { .request_id = st->id, .actor = subject, .digest = hex, .file = ARCHIVE_FILE };
+        int r = d->daemon_key ? archive_append(d->spool.root_fd, d->daemon_key, time(NULL), kind, st->id, subject, digest)
+                              : -ENOKEY;
+        if (r < 0)
+                journal_event(&d->journal, EV_ARCHIVE_RECORDED, LOG_ERR, &f, "%s: could not append %s of %s to the archive: %s",
+                              st->id, kind, subject, strerror(-r));
+        else
+                journal_event(&d->journal, EV_ARCHIVE_RECORDED, LOG_NOTICE, &f, "%s: %s of %s recorded in the archive",
+                              st->id, kind, subject);
+}
+
+/* Procedure 1 done in the directory: record it (registry, handover,
+ * vault), write the report to the Kepala Bidang, archive both, finish. */
+static void on_actor_done(struct daemon *d, struct req_state *st, struct job *job, struct event_fields *f)
+{
+        const struct actor_job *aj = job->actor;
+        time_t now = time(NULL);
+        char outcome[600], name[HANDOVER_NAME_MAX], hex[12 + 2 * DIGEST_BYTES + 1];
+        unsigned char digest[DIGEST_BYTES];
+        const char *kind = "rotation";
+        int r = 0;
+        f->actor = aj->id;
+        f->role = role_name(aj->role);
+        if (aj->op != ACTOR_ROTATE) {
+                const struct registered *old = registry_get(&d->registry, aj->id);
+                struct registered e = old ? *old : (struct registered){ 0 };
+                snprintf(e.id, sizeof(e.id), "%s", aj->id);
+                if (aj->name[0])
+                        snprintf(e.name, sizeof(e.name), "%s", aj->name);
+                else if (!old) {
+                        const struct actor *pa = policy_find_actor(d->policy, aj->role, aj->id);
+                        snprintf(e.name, sizeof(e.name), "%s", pa ? pa->name : aj->id);
+                }
+                if (aj->has_key)
+                        memcpy(e.actor.pk, aj->key, sizeof(e.actor.pk));
+                else if (!old) {
+                        const struct actor *pa = policy_find_actor(d->policy, aj->role, aj->id);
+                        if (pa)
+                                memcpy(e.actor.pk, pa->pk, sizeof(e.actor.pk));
+                }
+                e.role = aj->role;
+                e.active = aj->op != ACTOR_REMOVE;
+                snprintf(e.letter, sizeof(e.letter), "%s", aj->letter);
+                snprintf(e.request_id, sizeof(e.request_id), "%s", st->id);
+                if (aj->op != ACTOR_UPDATE)
+                        e.since = now;
+                /* From here on the actor may (or may no longer) sign. */
+                if ((r = registry_put(d->spool.root_fd, &d->registry, &e)) < 0)
+                        goto failed;
+        }
+        switch (aj->op) {
+        case ACTOR_APPOINT: {
+                kind = "appointment";
+                char pwname[HANDOVER_NAME_MAX];
+                unsigned char xpk[crypto_box_PUBLICKEYBYTES];
+                snprintf(pwname, sizeof(pwname), "%s.password.sealed", st->id);
+                if (crypto_sign_ed25519_pk_to_curve25519(xpk, aj->key) != 0) {
+                        r = -EINVAL;
+                        goto failed;
+                }
+                if ((r = handover_write_sealed(d->spool.outbox_fd, pwname, xpk, job->ares.password, d->handover_gid)) < 0)
+                        goto failed;
+                f->file = pwname;
+                journal_event(&d->journal, EV_ACTOR_APPOINTED, LOG_NOTICE, f,
+                              "%s: %s appointed %s (account %s, letter %s); may sign at once", st->id, aj->id,
+                              role_name(aj->role), aj->dn, aj->letter);
+                journal_event(&d->journal, EV_HANDOVER_WRITTEN, LOG_NOTICE, f,
+                              "%s: account of %s handed over, password sealed to their key in %s", st->id, aj->id, pwname);
+                snprintf(outcome, sizeof(outcome), "%s %s %s; %s %s; %s", aj->id,
+                         d->policy->org.language == LANG_EN ? "appointed" : "ditunjuk sebagai", role_name(aj->role),
+                         d->policy->org.language == LANG_EN ? "account" : "akun", aj->dn,
+                         d->policy->org.language == LANG_EN ? "signing key registered" : "kunci penandatangan terdaftar");
+                break;
+        }
+        case ACTOR_UPDATE:
+                kind = "update";
+                journal_event(&d->journal, EV_ACTOR_UPDATED, LOG_NOTICE, f, "%s: %s (%s) updated per letter %s", st->id,
+                              aj->id, role_name(aj->role), aj->letter);
+                snprintf(outcome, sizeof(outcome), "%s %s", aj->id,
+                         d->policy->org.language == LANG_EN ? "updated" : "dimutakhirkan");
+                break;
+        case ACTOR_REMOVE:
+                kind = "removal";
+                journal_event(&d->journal, EV_ACTOR_REMOVED, LOG_NOTICE, f,
+                              "%s: %s no longer holds role %s and may no longer sign; account %s locked", st->id,
+                              aj->id, role_name(aj->role), aj->dn);
+                snprintf(outcome, sizeof(outcome), "%s %s %s; %s", aj->id,
+                         d->policy->org.language == LANG_EN ? "removed from" : "dicabut dari", role_name(aj->role),
+                         d->policy->org.language == LANG_EN ? "account locked" : "akun dikunci");
+                break;
+        case ACTOR_ROTATE: {
+                /* Secure media: the new password sealed to each Kepala Bidang. */
+                const struct role *kb = &d->policy->roles[ROLE_KEPALA_BIDANG];
+                for (size_t i = 0; i < kb->n_members; i++) {
+                        char vname[HANDOVER_NAME_MAX];
+                        unsigned char xpk[crypto_box_PUBLICKEYBYTES];
+                        snprintf(vname, sizeof(vname), "%s.%s.sealed", st->id, kb->members[i].id);
+                        if (crypto_sign_ed25519_pk_to_curve25519(xpk, kb->members[i].pk) != 0 ||
+                            (r = handover_write_sealed(d->vault_fd, vname, xpk, job->ares.password, (gid_t)-1)) < 0) {
+                                r = r < 0 ? r : -EINVAL;
+                                goto failed;
+                        }
+                }
+                f->actor = st->n_history ? st->history[st->n_history - 1].actor : "";
+                journal_event(&d->journal, EV_CREDENTIAL_ROTATED, LOG_NOTICE, f,
+                              "%s: password of %s rotated; recorded sealed to the Kepala Bidang in vault/", st->id,
+                              aj->dn);
+                snprintf(outcome, sizeof(outcome), "%s %s", d->policy->org.language == LANG_EN ?
+                         "new password set and sealed to the Kepala Bidang in the vault for" :
+                         "kata sandi baru ditetapkan dan disimpan tersegel untuk Kepala Bidang di brankas untuk", aj->dn);
+                break;
+        }
+        }
+        archive_record(d, st, kind, aj->op == ACTOR_ROTATE ? aj->dn : aj->id, NULL);
+
+        /* The remaining steps (handover, report) are aksesd's own. */
+        chain_advance(d->policy, st, now);
+        bool reported = false;
+        for (const struct step *s; (s = chain_current_step(d->policy, st));) {
+                if (s->action == ACTION_REPORT && !reported) {
+                        if ((r = report1_write(d->spool.reports_fd, d->policy, st, outcome, name, digest)) < 0)
+                                goto failed;
+                        reported = true;
+                        digest_format(digest, hex);
+                        struct event_fields g = *f;
+                        g.file = name;
+                        g.digest = hex;
+                        g.step = s->id;
+                        journal_event(&d->journal, EV_REPORT_WRITTEN, LOG_NOTICE, &g, "%s: report %s written to the Kepala Bidang",
+                                      st->id, name);
+                        archive_record(d, st, "report", aj->op == ACTOR_ROTATE ? aj->dn : aj->id, digest);
+                } else if (s->action != ACTION_HANDOVER && s->action != ACTION_REPORT) {
+                        break;
+                }
+                chain_advance(d->policy, st, time(NULL));
+        }
+        if ((r = spool_write_state(&d->spool, st)) < 0)
+                goto failed;
+        if (st->status == STATUS_DONE) {
+                journal_event(&d->journal, EV_REQUEST_COMPLETED, LOG_NOTICE, f, "%s completed", st->id);
+                close_if_final(d, st);
+        }
+        index_request(d, st);
+        return;
+failed:
+        journal_event(&d->journal, EV_STATE_CORRUPT, LOG_ERR, f, "%s: done in the directory but not recorded (%s); redone at the next start",
+                      st->id, strerror(-r));
+}
+
 static void on_activation_done(void *ctx, struct job *job)
 {
         struct daemon *d = ctx;
@@ -543,12 +805,14 @@ static void on_activation_done(void *ctx, struct job *job)
                 executor_job_free(job);
                 return;
         }
+        int status = job->actor ? job->ares.status : job->res.status;
+        const char *why = job->actor ? job->ares.reason : job->res.reason;
         struct event_fields f = { .request_id = st.id, .skpd = st.skpd, .letter = st.letter,
-                                  .account_dn = job->plan->entry.dn, .reason = job->res.reason };
-        if (job->res.status == -EAGAIN) {
+                                  .account_dn = job->actor ? job->actor->dn : job->plan->entry.dn, .reason = why };
+        if (status == -EAGAIN) {
                 if (!d->directory_down)
                         journal_event(&d->journal, EV_DIRECTORY_DOWN, LOG_ERR, &f,
-                                      "directory unreachable; activations wait and are retried: %s", job->res.reason);
+                                      "directory unreachable; activations wait and are retried: %s", why);
                 d->directory_down = true;
                 schedule_retry(d);
                 executor_job_free(job);
@@ -559,8 +823,13 @@ static void on_activation_done(void *ctx, struct job *job)
                 journal_event(&d->journal, EV_DIRECTORY_UP, LOG_NOTICE, NULL, "directory reachable again");
         }
         d->retry_delay = 0;
-        if (job->res.status < 0) {
-                fail_request(d, &st, EV_ACTIVATION_CONFLICT, job->res.reason);
+        if (status < 0) {
+                fail_request(d, &st, EV_ACTIVATION_CONFLICT, why);
+                executor_job_free(job);
+                return;
+        }
+        if (job->actor) {
+                on_actor_done(d, &st, job, &f);
                 executor_job_free(job);
                 return;
         }
@@ -665,7 +934,7 @@ static void take_disposition(struct daemon *d, const char *name, const char *buf
                 refuse_disposition(d, name, &disp, disp.request_id, submitter, err);
                 return;
         }
-        if (!chain_check(d->policy, &st, &disp, buf, now, reason, sizeof(reason))) {
+        if (!chain_check(d->policy, &d->registry, &st, &disp, buf, now, reason, sizeof(reason))) {
                 /* Our own half-filed disposition from before a crash: the state
                  * has it, the file is not filed yet.  File it, say nothing. */
                 for (size_t i = 0; !closed && i < st.n_history; i++) {
@@ -675,7 +944,7 @@ static void take_disposition(struct daemon *d, const char *name, const char *buf
                         const struct workflow *w = &d->policy->workflows[st.kind];
                         disposition_stored_name(stored, i, st.history[i].step < w->n_steps ? w->steps[st.history[i].step].id : "step",
                                                 decision_name(st.history[i].decision));
-                        const struct actor *signer = chain_find_signer(d->policy, disp.actor, NULL);
+                        const struct actor *signer = chain_find_signer(d->policy, &d->registry, disp.actor, NULL);
                         if (!spool_has_disposition(&d->spool, st.id, stored) && signer &&
                             disposition_verify(&disp, buf, signer->pk) &&
                             spool_store_disposition(&d->spool, st.id, name, stored) == 0)
@@ -970,7 +1239,7 @@ static void count_quarantine(struct daemon *d, const char *name)
 
 int daemon_run(const struct daemon_options *opts)
 {
-        struct daemon d = { .opts = opts, .journal = { .echo = opts->foreground_echo } };
+        struct daemon d = { .opts = opts, .journal = { .echo = opts->foreground_echo }, .vault_fd = -1 };
         struct diag_list diags;
         char err[512];
         int r, rc = 1;
@@ -990,6 +1259,27 @@ int daemon_run(const struct daemon_options *opts)
         }
         if (resolve_owners(&d) < 0)
                 goto out;
+
+        if ((r = registry_load(d.spool.root_fd, &d.registry, err, sizeof(err))) < 0) {
+                fprintf(stderr, "aksesd: actors/: %s\n", strerror(-r));
+                goto out;
+        }
+        if (err[0])
+                journal_event(&d.journal, EV_STATE_CORRUPT, LOG_ERR, NULL, "%s", err);
+        if ((r = archive_daemon_key(d.spool.root_fd, &d.daemon_key, err, sizeof(err))) < 0) {
+                fprintf(stderr, "aksesd: the daemon's archive key: %s\n", err);
+                goto out;
+        }
+        /* The vault: sealed credentials, for the daemon's user alone. */
+        if (mkdirat(d.spool.root_fd, "vault", 0700) < 0 && errno != EEXIST) {
+                fprintf(stderr, "aksesd: vault: %s\n", strerror(errno));
+                goto out;
+        }
+        d.vault_fd = openat(d.spool.root_fd, "vault", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (d.vault_fd < 0 || fchmod(d.vault_fd, 0700) < 0) {
+                fprintf(stderr, "aksesd: vault: %s\n", strerror(errno));
+                goto out;
+        }
 
         sigset_t mask;
         sigemptyset(&mask);
@@ -1050,5 +1340,9 @@ out:
         free(d.allowed_uids);
         free(d.allowed_gids);
         free(d.in_flight);
+        registry_free(&d.registry);
+        key_free_secret(d.daemon_key);
+        if (d.vault_fd >= 0)
+                close(d.vault_fd);
         return rc;
 }

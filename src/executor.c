@@ -34,7 +34,9 @@ void executor_job_free(struct job *job)
         if (!job)
                 return;
         password_free(job->res.password);
+        password_free(job->ares.password);
         provision_plan_free(job->plan);
+        free(job->actor);
         policy_free(job->policy);
         free(job);
 }
@@ -52,13 +54,18 @@ static void run_job(struct executor *x, struct job *job)
                 char err[512];
                 if (directory_open(job->policy, &x->dir, err, sizeof(err)) < 0) {
                         memset(&job->res, 0, sizeof(job->res));
-                        job->res.status = -EAGAIN;
+                        memset(&job->ares, 0, sizeof(job->ares));
+                        job->res.status = job->ares.status = -EAGAIN;
                         snprintf(job->res.reason, sizeof(job->res.reason), "%s", err);
+                        snprintf(job->ares.reason, sizeof(job->ares.reason), "%s", err);
                         return;
                 }
                 x->dir_policy = policy_ref(job->policy);
         }
-        activate_account(x->dir, job->policy, job->plan, &job->res);
+        if (job->actor)
+                appoint_run(x->dir, job->policy, job->actor, &job->ares);
+        else
+                activate_account(x->dir, job->policy, job->plan, &job->res);
 }
 
 static void *thread_main(void *arg)

@@ -14,6 +14,7 @@
 #include <systemd/sd-event.h>
 
 #include "activate.h"
+#include "appoint.h"
 #include "disposition.h"
 #include "policy.h"
 #include "provision.h"
@@ -22,8 +23,11 @@ struct job {
         struct job *next;
         char id[REQUEST_ID_LEN + 1];
         struct policy *policy;          /* a reference, dropped by executor_job_free */
+        /* One of: an SKPD account (Procedure 2) or an actor (Procedure 1). */
         struct account_plan *plan;      /* owned by the job */
         struct activation_result res;
+        struct actor_job *actor;        /* owned by the job */
+        struct actor_result ares;
 };
 
 struct executor;

@@ -566,8 +566,8 @@ static int give_to_group(int dirfd, const char *name, gid_t group)
         return r;
 }
 
-static int write_sealed(int dirfd, const char *name, const unsigned char pk[crypto_box_PUBLICKEYBYTES],
-                        const char *password, gid_t group)
+int handover_write_sealed(int dirfd, const char *name, const unsigned char pk[crypto_box_PUBLICKEYBYTES],
+                          const char *password, gid_t group)
 {
         size_t pwlen = strlen(password);
         size_t clen = crypto_box_SEALBYTES + pwlen;
@@ -632,7 +632,7 @@ int handover_write(int outbox_fd, const struct handover_info *h, const char *pas
                 return -EINVAL;
 
         /* The password file first: a form never names a file that is not there. */
-        int r = sealed ? write_sealed(outbox_fd, pwf, h->r->recipient_pk, password, group)
+        int r = sealed ? handover_write_sealed(outbox_fd, pwf, h->r->recipient_pk, password, group)
                        : write_plain(outbox_fd, pwf, password, group);
         if (r < 0)
                 return r;

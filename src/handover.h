@@ -42,6 +42,13 @@ int handover_write(int outbox_fd, const struct handover_info *h, const char *pas
                    char doc_name[HANDOVER_NAME_MAX], char pw_name[HANDOVER_NAME_MAX])
         __attribute__((warn_unused_result));
 
+/* Writes only a sealed password file (the format handover_open reads):
+ * dirfd/name, crypto_box_seal of password to the X25519 key pk, mode
+ * 0640, given to group unless (gid_t)-1.  Used for Procedure 1's sealed
+ * handovers and the vault.  0 or -errno. */
+int handover_write_sealed(int dirfd, const char *name, const unsigned char pk[crypto_box_PUBLICKEYBYTES],
+                          const char *password, gid_t group) __attribute__((warn_unused_result));
+
 /* Opens a password file written by handover_write: a .sealed one with the
  * recipient's aksesd secret key file (key_path), a plain one without.
  * *ret is sodium_malloc'd (free with password_free).  0, or -errno with a

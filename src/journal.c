@@ -35,6 +35,11 @@ static const struct {
         [EV_REPORT_WRITTEN]       = { "REPORT_WRITTEN",       "dd071e1361474fb7b3e1e560f4ccab7b" },
         [EV_DIRECTORY_DOWN]       = { "DIRECTORY_DOWN",       "f9c088f9dd584bbba91bc13ef66cf12a" },
         [EV_DIRECTORY_UP]         = { "DIRECTORY_UP",         "a8c155086a794fd68f3f1a65a1c2d412" },
+        [EV_ACTOR_APPOINTED]      = { "ACTOR_APPOINTED",      "7c090b8ae16d4eb7aa9506f3d2608098" },
+        [EV_ACTOR_UPDATED]        = { "ACTOR_UPDATED",        "0e16b5bac76c4ac294cb8d4da9892022" },
+        [EV_ACTOR_REMOVED]        = { "ACTOR_REMOVED",        "3450371bc8da42e9a5d225d493ea321b" },
+        [EV_CREDENTIAL_ROTATED]   = { "CREDENTIAL_ROTATED",   "7583419f7d6f4e5f8c9831a789753283" },
+        [EV_ARCHIVE_RECORDED]     = { "ARCHIVE_RECORDED",     "8e1eebaa245a4ed597191534ab61a336" },
 };
 
 const char *event_name(enum akses_event ev) { return EVENTS[ev].name; }
@@ -63,7 +68,7 @@ int journal_event(const struct journal *j, enum akses_event ev, int priority, co
                 { "AKSES_DECISION", f->decision }, { "AKSES_REASON", f->reason }, { "AKSES_FILE", f->file },
                 { "AKSES_SUBMITTER", f->submitter }, { "AKSES_DEADLINE", f->deadline },
                 { "AKSES_ESCALATE_TO", f->escalate_to }, { "AKSES_ACCOUNT_DN", f->account_dn },
-                { "AKSES_GROUPS", f->groups },
+                { "AKSES_GROUPS", f->groups }, { "AKSES_DIGEST", f->digest },
         };
         char buf[MAX_FIELDS][FIELD_MAX];
         struct iovec iov[MAX_FIELDS];

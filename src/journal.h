@@ -38,6 +38,11 @@ enum akses_event {
         EV_REPORT_WRITTEN,
         EV_DIRECTORY_DOWN,
         EV_DIRECTORY_UP,
+        EV_ACTOR_APPOINTED,
+        EV_ACTOR_UPDATED,
+        EV_ACTOR_REMOVED,
+        EV_CREDENTIAL_ROTATED,
+        EV_ARCHIVE_RECORDED,
         EV_COUNT
 };
 
@@ -45,6 +50,7 @@ enum akses_event {
 struct event_fields {
         const char *request_id, *step, *role, *actor, *skpd, *letter, *decision, *reason;
         const char *file, *submitter, *deadline, *escalate_to, *account_dn, *groups;
+        const char *digest;     /* "blake2b-256:HEX" of a document */
 };
 
 struct journal {

@@ -518,7 +518,8 @@ static bool pattern_valid(const char *pat, const char *const *allowed)
 static void parse_accounts(struct pctx *x, const struct ynode *n)
 {
         static const struct field_spec spec[] = {
-                { "people_base", true }, { "group_base", true }, { "uid_pattern", true },
+                { "people_base", true }, { "group_base", true }, { "role_base", false }, { "superadmin_dn", false },
+                { "uid_pattern", true },
                 { "object_classes", true }, { "membership", false }, { "posix", false }, { NULL, false } };
         static const struct field_spec posix_spec[] = {
                 { "enabled", true }, { "uid_number_min", false }, { "uid_number_max", false },
@@ -534,6 +535,10 @@ static void parse_accounts(struct pctx *x, const struct ynode *n)
                 p->accounts.people_base = get_dn(x, v, "accounts.people_base");
         if ((v = ynode_get(n, "group_base")))
                 p->accounts.group_base = get_dn(x, v, "accounts.group_base");
+        if ((v = ynode_get(n, "role_base")))
+                p->accounts.role_base = get_dn(x, v, "accounts.role_base");
+        if ((v = ynode_get(n, "superadmin_dn")))
+                p->accounts.superadmin_dn = get_dn(x, v, "accounts.superadmin_dn");
         if ((v = ynode_get(n, "uid_pattern"))) {
                 p->accounts.uid_pattern = check_text(&x->c, v, "accounts.uid_pattern", 64, 0);
                 if (p->accounts.uid_pattern && (!pattern_valid(p->accounts.uid_pattern, uid_vars) ||
@@ -792,6 +797,10 @@ int policy_parse(const char *name, const char *buf, size_t len, struct diag_list
                         cross_check(&x, root);
                 if (!p->accounts.uid_counter_dn && p->directory.base)
                         p->accounts.uid_counter_dn = arena_printf(arena, "cn=uidnext,ou=services,%s", p->directory.base);
+                if (!p->accounts.role_base && p->directory.base)
+                        p->accounts.role_base = arena_printf(arena, "ou=roles,%s", p->directory.base);
+                if (!p->accounts.superadmin_dn && p->accounts.people_base)
+                        p->accounts.superadmin_dn = arena_printf(arena, "uid=superadmin,%s", p->accounts.people_base);
         }
         ydoc_free(doc);
         if (diag_count(d) != before) {

@@ -119,6 +119,8 @@ struct policy {
                 unsigned long uid_number_min, uid_number_max, gid_number;
                 const char *home_pattern, *login_shell;
                 const char *uid_counter_dn;     /* entry holding aksesdNextUidNumber */
+                const char *superadmin_dn;      /* the super administrator account (SOP 1.2) */
+                const char *role_base;          /* cn=<role> groups of the SOP's roles */
         } accounts;
         struct {
                 unsigned length;

@@ -33,11 +33,11 @@ size_t state_format(const struct req_state *st, char *buf, size_t size)
         put_text(reason, sizeof(reason), st->reason);
         int n = snprintf(buf, size,
                          STATE_MAGIC "id %s\nkind %s\ndigest %s\nsubmitter %u %s\nreceived %" PRId64 "\n"
-                         "skpd %s\nletter %s\nstatus %s\nstep %u\nstep_started %" PRId64 "\nbreached %d\n"
+                         "skpd %s\nletter %s\nsubject %s\nstatus %s\nstep %u\nstep_started %" PRId64 "\nbreached %d\n"
                          "activation_due %d\nforward_to %s\nreason %s\n",
                          st->id, kind_name(st->kind), digest, (unsigned)st->submitter_uid,
                          st->submitter[0] ? st->submitter : "-", (int64_t)st->received, skpd, letter,
-                         status_name(st->status), st->step, (int64_t)st->step_started, st->breached,
+                         st->subject, status_name(st->status), st->step, (int64_t)st->step_started, st->breached,
                          st->activation_due, st->forward_to, reason);
         if (n < 0 || (size_t)n >= size)
                 return 0;
@@ -101,7 +101,7 @@ bool state_parse(const char *buf, size_t len, struct req_state *st, char *err, s
         }
         p += sizeof(STATE_MAGIC) - 1;
         static const char *const keys[] = { "id", "kind", "digest", "submitter", "received", "skpd", "letter",
-                                            "status", "step", "step_started", "breached", "activation_due",
+                                            "subject", "status", "step", "step_started", "breached", "activation_due",
                                             "forward_to", "reason" };
         for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
                 const char *v;
@@ -134,7 +134,8 @@ bool state_parse(const char *buf, size_t len, struct req_state *st, char *err, s
                 case 4: ok = parse_i64(v, &n); st->received = (time_t)n; break;
                 case 5: snprintf(st->skpd, sizeof(st->skpd), "%s", v); break;
                 case 6: snprintf(st->letter, sizeof(st->letter), "%s", v); break;
-                case 7:
+                case 7: ok = !*v || actor_id_valid(v, strlen(v)); snprintf(st->subject, sizeof(st->subject), "%s", v); break;
+                case 8:
                         ok = false;
                         for (int i = 0; i < 4; i++)
                                 if (strcmp(v, STATUS_NAMES[i]) == 0) {
@@ -142,12 +143,12 @@ bool state_parse(const char *buf, size_t len, struct req_state *st, char *err, s
                                         ok = true;
                                 }
                         break;
-                case 8: ok = parse_i64(v, &n) && n >= 0 && n < 32; st->step = (unsigned)n; break;
-                case 9: ok = parse_i64(v, &n); st->step_started = (time_t)n; break;
-                case 10: ok = parse_i64(v, &n) && (n == 0 || n == 1); st->breached = n; break;
-                case 11: ok = parse_i64(v, &n) && (n == 0 || n == 1); st->activation_due = n; break;
-                case 12: ok = !*v || actor_id_valid(v, strlen(v)); snprintf(st->forward_to, sizeof(st->forward_to), "%s", v); break;
-                case 13: snprintf(st->reason, sizeof(st->reason), "%s", v); break;
+                case 9: ok = parse_i64(v, &n) && n >= 0 && n < 32; st->step = (unsigned)n; break;
+                case 10: ok = parse_i64(v, &n); st->step_started = (time_t)n; break;
+                case 11: ok = parse_i64(v, &n) && (n == 0 || n == 1); st->breached = n; break;
+                case 12: ok = parse_i64(v, &n) && (n == 0 || n == 1); st->activation_due = n; break;
+                case 13: ok = !*v || actor_id_valid(v, strlen(v)); snprintf(st->forward_to, sizeof(st->forward_to), "%s", v); break;
+                case 14: snprintf(st->reason, sizeof(st->reason), "%s", v); break;
                 }
                 if (!ok) {
                         snprintf(err, errlen, "bad value in '%s' line", keys[k]);

@@ -47,6 +47,7 @@ struct req_state {
         time_t received;
         char skpd[33];                  /* journal fields; empty for Procedure 1 */
         char letter[101];
+        char subject[ACTOR_ID_MAX + 1]; /* Procedure 1: the appointee's actor id; "" otherwise */
         enum req_status status;
         unsigned step;                  /* current step index */
         time_t step_started;

@@ -14,7 +14,6 @@ signed() {
         ctl "$decision" "$id" --key "$key" --out "$out" "$@" >/dev/null
 }
 
-quarantined() { ls "$AKSES_SPOOL"/quarantine/*-"$1".reason >/dev/null 2>&1; }
 has_open_request() { [ -n "$(ls "$AKSES_SPOOL/open")" ]; }
 
 drop_copy() {

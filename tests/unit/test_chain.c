@@ -98,7 +98,7 @@ static char *sign(const struct req_state *st, int i, enum decision dec, const ch
 static void expect(const struct req_state *st, const struct disposition *d, const char *buf, const char *reason)
 {
         char got[512] = "";
-        bool ok = chain_check(policy, st, d, buf, d->time, got, sizeof(got));
+        bool ok = chain_check(policy, NULL, st, d, buf, d->time, got, sizeof(got));
         if (!reason) {
                 if (!ok)
                         fail_msg("refused: %s", got);
@@ -185,7 +185,7 @@ static void test_refusals_say_why(void **state)
         d.time += 3600;         /* a clock an hour ahead */
         b = sign(&st, 1, DECISION_APPROVE, "agus.pratama", "", &d);
         char got[256];
-        assert_false(chain_check(policy, &st, &d, b, d.time - 3600, got, sizeof(got)));
+        assert_false(chain_check(policy, NULL, &st, &d, b, d.time - 3600, got, sizeof(got)));
         assert_non_null(strstr(got, "dated in the future"));
         free(b);
 }
