@@ -27,7 +27,7 @@ ALL_LDFLAGS := $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 # The core: everything but the two main programs.
 CORE_SRCS  := src/arena.c src/diag.c src/ydoc.c src/ycheck.c src/fileio.c src/keys.c \
-              src/policy.c src/request.c src/disposition.c src/state.c src/chain.c src/journal.c src/spool.c src/daemon.c src/ldapdn.c src/directory.c src/activate.c src/executor.c src/registry.c src/appoint.c src/report1.c src/password.c src/handover.c src/provision.c src/archive.c
+              src/policy.c src/request.c src/disposition.c src/state.c src/chain.c src/journal.c src/spool.c src/daemon.c src/ldapdn.c src/directory.c src/activate.c src/executor.c src/registry.c src/appoint.c src/report1.c src/audit.c src/password.c src/handover.c src/provision.c src/archive.c
 CORE_OBJS  := $(CORE_SRCS:src/%.c=$(BUILD)/obj/%.o)
 
 UNIT_TESTS := test_ydoc test_policy test_request test_keys test_corpus test_chain test_password test_handover test_provision test_archive

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "archive.h"
+#include "audit.h"
 #include "chain.h"
 #include "directory.h"
 #include "handover.h"
@@ -63,6 +64,8 @@ static void usage(FILE *out)
                 "  show ID [--json]             a request: its step, who must act and by when, history\n"
                 "  plan ID                      the LDIF activating ID would apply now (nothing is written)\n"
                 "  verify-archive               check the whole chain of the tamper-evident archive\n"
+                "  audit ID [--json] [--directory DIR | --file FILE...]\n"
+                "                               the request's story from the systemd journal\n"
                 "  handover open FILE [--key KEY]\n"
                 "                               print the initial password of a handover (sealed: needs\n"
                 "                               the recipient's secret key)\n"
@@ -797,6 +800,56 @@ out:
         return rc;
 }
 
+static int cmd_audit(const struct cli *cli, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "json", no_argument, NULL, 'j' }, { "directory", required_argument, NULL, 'D' },
+                { "file", required_argument, NULL, 'f' }, { NULL, 0, NULL, 0 } };
+        struct audit_query q = { 0 };
+        const char *files[64];
+        size_t n_files = 0;
+        int c;
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+                switch (c) {
+                case 'j': q.json = true; break;
+                case 'D': q.directory = optarg; break;
+                case 'f':
+                        if (n_files + 1 >= sizeof(files) / sizeof(files[0]))
+                                return EXIT_USAGE;
+                        files[n_files++] = optarg;
+                        break;
+                default: return EXIT_USAGE;
+                }
+        }
+        if (optind + 1 != argc || (q.directory && n_files) || !request_id_valid(argv[optind], strlen(argv[optind]))) {
+                fprintf(stderr, "usage: aksesctl audit ID [--json] [--directory DIR | --file FILE...]\n");
+                return EXIT_USAGE;
+        }
+        files[n_files] = NULL;
+        q.request_id = argv[optind];
+        q.files = n_files ? files : NULL;
+        /* Ids restart per spool: with a readable policy, only its spool's story. */
+        struct policy *p = NULL;
+        struct diag_list d;
+        diag_init(&d);
+        if (policy_load(cli->policy_path, &d, &p) == 0)
+                q.spool = p->spool.path;
+        diag_free(&d);
+        char err[512];
+        int r = audit_print(stdout, &q, err, sizeof(err));
+        policy_free(p);
+        if (r < 0) {
+                fprintf(stderr, "aksesctl: %s\n", err);
+                return EXIT_USAGE;
+        }
+        if (r == 0) {
+                fprintf(stderr, "aksesctl: no journal entries for %s\n", q.request_id);
+                return EXIT_INVALID;
+        }
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -850,6 +903,8 @@ int main(int argc, char **argv)
                 return cmd_show(&cli, sub_argc, sub_argv);
         if (strcmp(cmd, "plan") == 0)
                 return cmd_plan(&cli, sub_argc, sub_argv);
+        if (strcmp(cmd, "audit") == 0)
+                return cmd_audit(&cli, sub_argc, sub_argv);
         if (strcmp(cmd, "verify-archive") == 0)
                 return cmd_verify_archive(&cli, sub_argc, sub_argv);
         if (strcmp(cmd, "handover") == 0)

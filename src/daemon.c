@@ -74,6 +74,7 @@ struct daemon {
         struct registry registry;       /* actors appointed through Procedure 1 */
         struct secret_key *daemon_key;  /* signs the archive */
         int vault_fd;                   /* sealed super administrator credentials */
+        char *spool_path;               /* the spool in use (a reload does not move it) */
 };
 
 static void update_status(struct daemon *d)
@@ -1253,6 +1254,7 @@ int daemon_run(const struct daemon_options *opts)
                 return r == -EINVAL ? 1 : 2;
         }
         diag_free(&diags);
+        d.journal.spool = d.spool_path = strdup(d.policy->spool.path);
         if ((r = spool_open(d.policy->spool.path, true, &d.spool, err, sizeof(err))) < 0) {
                 fprintf(stderr, "aksesd: spool: %s\n", err);
                 goto out;
@@ -1341,6 +1343,7 @@ out:
         free(d.allowed_gids);
         free(d.in_flight);
         registry_free(&d.registry);
+        free(d.spool_path);
         key_free_secret(d.daemon_key);
         if (d.vault_fd >= 0)
                 close(d.vault_fd);

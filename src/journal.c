@@ -84,6 +84,8 @@ int journal_event(const struct journal *j, enum akses_event ev, int priority, co
         ADD("PRIORITY=%d", priority);
         ADD("SYSLOG_IDENTIFIER=aksesd");
         ADD("AKSES_EVENT=%s", EVENTS[ev].name);
+        if (j && j->spool)
+                ADD("AKSES_SPOOL=%s", j->spool);
         for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
                 if (!fields[i].value || !fields[i].value[0])
                         continue;

@@ -54,7 +54,8 @@ struct event_fields {
 };
 
 struct journal {
-        bool echo;      /* also write MESSAGE to stderr (foreground runs) */
+        bool echo;              /* also write MESSAGE to stderr (foreground runs) */
+        const char *spool;      /* AKSES_SPOOL on every event: request ids are per spool */
 };
 
 /* "REQUEST_RECEIVED" and its 32-hex-digit MESSAGE_ID. */
