@@ -39,6 +39,9 @@ int spool_open(const char *path, bool create, struct spool *s, char *err, size_t
                 return r;
         }
         s->root_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        /* A submitter may only pass through the spool's root (mode 0711). */
+        if (s->root_fd < 0 && errno == EACCES && !create)
+                s->root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (s->root_fd < 0) {
                 int r = -errno;
                 snprintf(err, errlen, "%s: %s", path, strerror(-r));
@@ -55,6 +58,10 @@ int spool_open(const char *path, bool create, struct spool *s, char *err, size_t
                         return r;
                 }
                 int fd = openat(s->root_fd, SUBDIRS[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                /* A submitter may open drop/ only; the commands that need
+                 * the rest say so when they find it closed. */
+                if (fd < 0 && !create && errno == EACCES)
+                        continue;
                 if (fd < 0) {
                         int r = -errno;
                         snprintf(err, errlen, "%s/%s: %s", path, SUBDIRS[i], strerror(-r));
@@ -88,55 +95,80 @@ int spool_claim(struct spool *s, const char *name)
         return 0;
 }
 
+/* The id counter lives in drop/.seq: submitters (aksesctl submit, as a
+ * member of the drop group) must be able to take ids too, and drop/ is
+ * the one directory they may write.  The dot keeps the daemon's intake
+ * away from it.  It is updated in place under flock with one small
+ * pwrite (a rename would need the sticky directory's owner). */
+#define SEQ_FILE ".seq"
+#define SEQ_RECORD 32
+
+static int seq_open(struct spool *s, bool create)
+{
+        int fd = openat(s->drop_fd, SEQ_FILE, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0660);
+        if (fd < 0)
+                return -errno;
+        struct stat st;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                close(fd);
+                return -EINVAL;
+        }
+        if (st.st_size == 0 && st.st_uid == geteuid())
+                fchmod(fd, 0660);       /* umask must not keep the group out */
+        return fd;
+}
+
+static bool seq_read(int fd, char day[9], unsigned long *last)
+{
+        char buf[SEQ_RECORD + 1];
+        ssize_t n = pread(fd, buf, SEQ_RECORD, 0);
+        if (n <= 0)
+                return false;
+        buf[n] = '\0';
+        return sscanf(buf, "%8s %lu", day, last) == 2;
+}
+
 int spool_next_id(struct spool *s, time_t now, char id[REQUEST_ID_LEN + 1])
 {
-        int lock = openat(s->root_fd, "seq.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0660);
-        if (lock < 0)
-                return -errno;
-        if (flock(lock, LOCK_EX) < 0) {
+        int fd = seq_open(s, true);
+        if (fd < 0)
+                return fd;
+        if (flock(fd, LOCK_EX) < 0) {
                 int r = -errno;
-                close(lock);
+                close(fd);
                 return r;
         }
         struct tm tm;
-        char today[9], buf[64] = "", *text = NULL, err[128];
-        size_t len = 0;
+        char today[9], day[9] = "";
+        unsigned long last = 0, next = 1;
         localtime_r(&now, &tm);
         strftime(today, sizeof(today), "%Y%m%d", &tm);
-        unsigned long next = 1;
-        int r = read_file_checked(s->root_fd, "seq", 64, &text, &len, NULL, err, sizeof(err));
-        if (r == 0) {
-                char day[9];
-                unsigned long last;
-                if (sscanf(text, "%8s %lu", day, &last) == 2 && strcmp(day, today) == 0)
-                        next = last + 1;
-                free(text);
-        } else if (r != -ENOENT) {
-                goto out;
+        if (seq_read(fd, day, &last) && strcmp(day, today) == 0)
+                next = last + 1;
+        int r = -EOVERFLOW;
+        if (next <= 999999) {
+                char rec[SEQ_RECORD + 1];
+                snprintf(rec, sizeof(rec), "%s %06lu%*s\n", today, next, SEQ_RECORD - 16, "");
+                /* One write of a sector-sized record: all of it lands or none. */
+                r = pwrite(fd, rec, SEQ_RECORD, 0) == SEQ_RECORD && fsync(fd) == 0 ? 0 : -EIO;
+                if (r == 0)
+                        snprintf(id, REQUEST_ID_LEN + 1, "REQ-%s-%06lu", today, next);
         }
-        r = -EOVERFLOW;
-        if (next > 999999)
-                goto out;
-        int n = snprintf(buf, sizeof(buf), "%s %lu\n", today, next);
-        r = write_file_atomic(s->root_fd, "seq", buf, (size_t)n, 0640);
-        if (r == 0)
-                snprintf(id, REQUEST_ID_LEN + 1, "REQ-%s-%06lu", today, next);
-out:
-        close(lock);    /* releases the lock */
+        close(fd);      /* releases the lock */
         return r;
 }
 
 bool spool_id_allocated(struct spool *s, const char *id)
 {
-        char *text = NULL, err[128], day[9];
-        size_t len;
+        char day[9];
         unsigned long last;
-        if (!request_id_valid(id, strlen(id)) ||
-            read_file_checked(s->root_fd, "seq", 64, &text, &len, NULL, err, sizeof(err)) < 0)
+        if (!request_id_valid(id, strlen(id)))
                 return false;
-        bool ok = sscanf(text, "%8s %lu", day, &last) == 2 && strncmp(id + 4, day, 8) == 0 &&
-                  strtoul(id + 13, NULL, 10) <= last;
-        free(text);
+        int fd = seq_open(s, false);
+        if (fd < 0)
+                return false;
+        bool ok = seq_read(fd, day, &last) && strncmp(id + 4, day, 8) == 0 && strtoul(id + 13, NULL, 10) <= last;
+        close(fd);
         return ok;
 }
 

@@ -8,7 +8,8 @@
  *   closed/ID/   the same, once done, rejected or failed
  *   quarantine/  refused input as dropped, each with NAME.reason
  *   outbox/      handover documents;  reports/  reports
- *   seq          the request id counter (seq.lock serialises writers)
+ *   drop/.seq    the request id counter, flock'ed and updated in place, so
+ *                that submitters (who may write only drop/) can take ids too
  *
  * Every change is atomic and durable (temp file or temp directory,
  * fsync, rename, fsync of the directory), so a crash at any point leaves

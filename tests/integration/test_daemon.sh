@@ -243,7 +243,7 @@ test_kill9_between_steps_loses_and_repeats_nothing() {
         stop_daemon
 
         assert_eq 2 "$(ls "$AKSES_SPOOL/open" "$AKSES_SPOOL/closed" | grep -c '^REQ-')" "two requests, no duplicate"
-        assert_eq "" "$(find "$AKSES_SPOOL/work" "$AKSES_SPOOL/drop" "$AKSES_SPOOL/quarantine" -mindepth 1)" "nothing left behind or refused"
+        assert_eq "" "$(find "$AKSES_SPOOL/work" "$AKSES_SPOOL/drop" "$AKSES_SPOOL/quarantine" -mindepth 1 ! -name .seq)" "nothing left behind or refused"
         assert_eq 3 "$(ctl show "$id" --json | grep -o '"decision"' | wc -l)" "three dispositions, none twice"
         assert_eq 1 "$(journal_of_test AKSES_REQUEST_ID="$id" AKSES_EVENT=ACCOUNT_ACTIVATED -o cat | wc -l)" "activated once"
         received=$(journal_of_test AKSES_REQUEST_ID="$id" AKSES_EVENT=REQUEST_RECEIVED -o cat | wc -l)
