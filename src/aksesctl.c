@@ -25,6 +25,7 @@
 #include "handover.h"
 #include "ldapdn.h"
 #include "password.h"
+#include "period.h"
 #include "provision.h"
 #include "diag.h"
 #include "disposition.h"
@@ -64,6 +65,9 @@ static void usage(FILE *out)
                 "  show ID [--json]             a request: its step, who must act and by when, history\n"
                 "  plan ID                      the LDIF activating ID would apply now (nothing is written)\n"
                 "  verify-archive               check the whole chain of the tamper-evident archive\n"
+                "  report --from DATE --to DATE [--skpd CODE] [--format text|csv|html] [--lang id|en]\n"
+                "                               requests, outcomes and service-standard compliance in\n"
+                "                               the period [from, to] (dates YYYY-MM-DD, both included)\n"
                 "  audit ID [--json] [--directory DIR | --file FILE...]\n"
                 "                               the request's story from the systemd journal\n"
                 "  handover open FILE [--key KEY]\n"
@@ -657,9 +661,13 @@ static int cmd_plan(const struct cli *cli, int argc, char **argv)
         struct directory *dir = NULL;
         struct diag_list diags;
         diag_init(&diags);
-        if (spool_read_state(&sp, argv[1], &st, &closed, err, sizeof(err)) < 0 ||
-            spool_read_request(&sp, argv[1], closed, &buf, &len) < 0) {
+        if (spool_read_state(&sp, argv[1], &st, &closed, err, sizeof(err)) < 0) {
                 fprintf(stderr, "aksesctl: %s\n", err);
+                goto out;
+        }
+        int rr = spool_read_request(&sp, argv[1], closed, &buf, &len);
+        if (rr < 0) {
+                fprintf(stderr, "aksesctl: %s: cannot read the stored request: %s\n", argv[1], strerror(-rr));
                 goto out;
         }
         if (st.kind != KIND_SKPD_ACCESS) {
@@ -850,6 +858,80 @@ static int cmd_audit(const struct cli *cli, int argc, char **argv)
         return 0;
 }
 
+static int cmd_report(const struct cli *cli, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "from", required_argument, NULL, 'f' }, { "to", required_argument, NULL, 't' },
+                { "skpd", required_argument, NULL, 's' }, { "format", required_argument, NULL, 'F' },
+                { "lang", required_argument, NULL, 'l' }, { NULL, 0, NULL, 0 } };
+        const char *from = NULL, *to = NULL, *format = "text", *lang = NULL;
+        struct period_query q = { .now = time(NULL) };
+        int c;
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+                switch (c) {
+                case 'f': from = optarg; break;
+                case 't': to = optarg; break;
+                case 's': q.skpd = optarg; break;
+                case 'F': format = optarg; break;
+                case 'l': lang = optarg; break;
+                default: return EXIT_USAGE;
+                }
+        }
+        bool ok = optind == argc && from && to && period_parse_date(from, &q.from) && period_parse_date(to, &q.to);
+        if (ok && strcmp(format, "text") == 0)
+                q.format = PERIOD_TEXT;
+        else if (ok && strcmp(format, "csv") == 0)
+                q.format = PERIOD_CSV;
+        else if (ok && strcmp(format, "html") == 0)
+                q.format = PERIOD_HTML;
+        else
+                ok = false;
+        if (ok && lang && strcmp(lang, "id") != 0 && strcmp(lang, "en") != 0)
+                ok = false;
+        if (!ok || q.to < q.from) {
+                fprintf(stderr, "usage: aksesctl report --from YYYY-MM-DD --to YYYY-MM-DD [--skpd CODE] "
+                                "[--format text|csv|html] [--lang id|en]\n");
+                return EXIT_USAGE;
+        }
+        /* --to names the last day of the period. */
+        struct tm tm;
+        localtime_r(&q.to, &tm);
+        tm.tm_mday++;
+        tm.tm_isdst = -1;
+        q.to = mktime(&tm);
+        struct policy *p = NULL;
+        struct spool sp;
+        if (open_policy_and_spool(cli, &p, &sp) != 0)
+                return EXIT_USAGE;
+        q.lang = lang ? (strcmp(lang, "en") == 0 ? LANG_EN : LANG_ID) : p->org.language;
+        if (q.skpd && !policy_find_skpd(p, q.skpd, strlen(q.skpd))) {
+                fprintf(stderr, "aksesctl: unknown SKPD '%s'\n", q.skpd);
+                spool_close(&sp);
+                policy_free(p);
+                return EXIT_USAGE;
+        }
+        struct req_state *states = NULL;
+        size_t n = 0, skipped = 0;
+        int rc = 0;
+        int r = spool_collect(&sp, q.from, q.to, &states, &n, &skipped);
+        if (r < 0) {
+                fprintf(stderr, "aksesctl: reading the spool: %s\n", strerror(-r));
+                rc = EXIT_USAGE;
+        } else {
+                if (skipped)
+                        fprintf(stderr, "aksesctl: %zu unreadable state file(s) left out\n", skipped);
+                if (period_report(stdout, p, states, n, &q) < 0 || fflush(stdout) != 0) {
+                        fprintf(stderr, "aksesctl: writing the report: %s\n", strerror(errno));
+                        rc = EXIT_USAGE;
+                }
+        }
+        free(states);
+        spool_close(&sp);
+        policy_free(p);
+        return rc;
+}
+
 int main(int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -903,6 +985,8 @@ int main(int argc, char **argv)
                 return cmd_show(&cli, sub_argc, sub_argv);
         if (strcmp(cmd, "plan") == 0)
                 return cmd_plan(&cli, sub_argc, sub_argv);
+        if (strcmp(cmd, "report") == 0)
+                return cmd_report(&cli, sub_argc, sub_argv);
         if (strcmp(cmd, "audit") == 0)
                 return cmd_audit(&cli, sub_argc, sub_argv);
         if (strcmp(cmd, "verify-archive") == 0)

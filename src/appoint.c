@@ -18,7 +18,9 @@
 
 static void result(struct actor_result *res, int r, const char *reason)
 {
-        res->status = r == -EAGAIN ? -EAGAIN : r == -EPERM ? -EPERM : -EIO;
+        /* Refused binds and missing rights are the directory's set-up, not
+         * the request's fault: they wait and are retried like an outage. */
+        res->status = r == -EAGAIN || r == -EACCES ? -EAGAIN : r == -EPERM ? -EPERM : -EIO;
         snprintf(res->reason, sizeof(res->reason), "%s", reason);
 }
 

@@ -35,6 +35,7 @@
 #include "ldapdn.h"
 #include "registry.h"
 #include "report1.h"
+#include "period.h"
 #include "journal.h"
 #include "policy.h"
 #include "request.h"
@@ -45,6 +46,7 @@ struct open_entry {
         char id[REQUEST_ID_LEN + 1];
         time_t deadline;
         bool breached;
+        bool untimed;           /* with the executor: no person's deadline runs */
 };
 
 struct daemon {
@@ -68,9 +70,10 @@ struct daemon {
          * directory to come back (retried with backoff). */
         char (*in_flight)[REQUEST_ID_LEN + 1];
         size_t n_in_flight, cap_in_flight;
-        sd_event_source *retry_timer;
+        sd_event_source *retry_timer, *period_timer;
         unsigned retry_delay;           /* seconds; 0 while the directory is up */
         bool directory_down;
+        bool retrying;                  /* hand-offs now are retries: journaled once, at the first */
         struct registry registry;       /* actors appointed through Procedure 1 */
         struct secret_key *daemon_key;  /* signs the archive */
         int vault_fd;                   /* sealed super administrator credentials */
@@ -81,7 +84,7 @@ static void update_status(struct daemon *d)
 {
         size_t overdue = 0;
         for (size_t i = 0; i < d->n_open; i++)
-                overdue += d->open[i].breached;
+                overdue += d->open[i].breached && !d->open[i].untimed;
         sd_notifyf(0, "STATUS=%s%zu pending, %zu overdue, %lu quarantined", d->intake_paused ? "intake paused (low space); " : "",
                    d->n_open, overdue, d->quarantined);
 }
@@ -179,7 +182,7 @@ static void rearm_deadline_timer(struct daemon *d)
 {
         time_t next = 0;
         for (size_t i = 0; i < d->n_open; i++)
-                if (!d->open[i].breached && (next == 0 || d->open[i].deadline < next))
+                if (!d->open[i].breached && !d->open[i].untimed && (next == 0 || d->open[i].deadline < next))
                         next = d->open[i].deadline;
         if (next == 0) {
                 sd_event_source_set_enabled(d->deadline_timer, SD_EVENT_OFF);
@@ -213,9 +216,10 @@ static void index_request(struct daemon *d, const struct req_state *st)
                 snprintf(e->id, sizeof(e->id), "%s", st->id);
         }
         e->deadline = state_deadline(st, d->policy);
+        e->breached = st->breached;
         /* Once the activate step is approved the executor holds it: no
          * person's service standard runs any more. */
-        e->breached = st->breached || st->activation_due;
+        e->untimed = st->activation_due;
         rearm_deadline_timer(d);
 }
 
@@ -509,8 +513,9 @@ static void start_actor_job(struct daemon *d, struct req_state *st, struct event
                 executor_job_free(job);
                 return;
         }
-        journal_event(&d->journal, EV_ACTIVATION_DUE, LOG_NOTICE, f, "%s: approved; carrying out %s for %s", st->id,
-                      kind_name(st->kind), aj->dn);
+        if (!d->retrying)
+                journal_event(&d->journal, EV_ACTIVATION_DUE, LOG_NOTICE, f, "%s: approved; carrying out %s for %s",
+                              st->id, kind_name(st->kind), aj->dn);
         executor_submit(d->executor, job);
 }
 
@@ -551,13 +556,18 @@ static void start_activation(struct daemon *d, struct req_state *st)
                 executor_job_free(job);
                 return;
         }
-        journal_event(&d->journal, EV_ACTIVATION_DUE, LOG_NOTICE, &f, "%s: approved; activating %s", st->id,
-                      job->plan->entry.dn);
+        if (!d->retrying)
+                journal_event(&d->journal, EV_ACTIVATION_DUE, LOG_NOTICE, &f, "%s: approved; activating %s", st->id,
+                              job->plan->entry.dn);
         executor_submit(d->executor, job);
 }
 
 static void schedule_retry(struct daemon *d)
 {
+        int enabled = SD_EVENT_OFF;
+        sd_event_source_get_enabled(d->retry_timer, &enabled);
+        if (enabled != SD_EVENT_OFF)
+                return;         /* one round of retries, one backoff step */
         d->retry_delay = d->retry_delay ? (d->retry_delay * 2 > 60 ? 60 : d->retry_delay * 2) : 1;
         uint64_t now_usec;
         sd_event_now(d->event, CLOCK_MONOTONIC, &now_usec);
@@ -580,10 +590,24 @@ static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
         (void)s;
         (void)usec;
         struct daemon *d = userdata;
-        for (size_t i = 0; i < d->n_open; i++)
-                retry_one(d, d->open[i].id);
+        /* A snapshot: a retry that fails for good removes its entry. */
+        size_t n = d->n_open;
+        char (*ids)[REQUEST_ID_LEN + 1] = malloc((n ? n : 1) * sizeof(*ids));
+        if (!ids) {
+                schedule_retry(d);
+                return 0;
+        }
+        for (size_t i = 0; i < n; i++)
+                memcpy(ids[i], d->open[i].id, sizeof(ids[i]));
+        d->retrying = true;
+        for (size_t i = 0; i < n; i++)
+                retry_one(d, ids[i]);
+        d->retrying = false;
+        free(ids);
         return 0;
 }
+
+static void record_report(struct daemon *d, const char *request_id, const char *name, struct event_fields *f);
 
 /* The handover and report steps that follow activation are aksesd's own:
  * carried out at once, in the policy's order. */
@@ -620,9 +644,7 @@ static int finish_after_activation(struct daemon *d, struct req_state *st, struc
                 } else if (s->action == ACTION_REPORT) {
                         if ((r = report_write(d->spool.reports_fd, &h, name)) < 0)
                                 break;
-                        f.file = name;
-                        journal_event(&d->journal, EV_REPORT_WRITTEN, LOG_NOTICE, &f, "%s: report %s written",
-                                      st->id, name);
+                        record_report(d, st->id, name, &f);
                 } else {
                         break;          /* a later step needs a person (not in today's workflows) */
                 }
@@ -638,31 +660,155 @@ static int finish_after_activation(struct daemon *d, struct req_state *st, struc
 }
 
 
-/* Records a Procedure 1 document in the archive and journals it. */
-static void archive_record(struct daemon *d, const struct req_state *st, const char *kind, const char *subject,
-                           const unsigned char digest[DIGEST_BYTES])
+/* Records a document (a report, an appointment) in the archive and
+ * journals it; request_id may be NULL for a period report. */
+static void archive_record_id(struct daemon *d, const char *request_id, const char *kind, const char *subject,
+                              const unsigned char *digest)
 {
         char hex[12 + 2 * DIGEST_BYTES + 1] = "";
         if (digest)
                 digest_format(digest, hex);
-        struct event_fields f = { .request_id = st->id, .actor = subject, .digest = hex, .file = ARCHIVE_FILE };
-        int r = d->daemon_key ? archive_append(d->spool.root_fd, d->daemon_key, time(NULL), kind, st->id, subject, digest)
+        struct event_fields f = { .request_id = request_id, .actor = subject, .digest = hex, .file = ARCHIVE_FILE };
+        int r = d->daemon_key ? archive_append(d->spool.root_fd, d->daemon_key, time(NULL), kind, request_id, subject, digest)
                               : -ENOKEY;
+        const char *who = request_id ? request_id : "aksesd";
         if (r < 0)
                 journal_event(&d->journal, EV_ARCHIVE_RECORDED, LOG_ERR, &f, "%s: could not append %s of %s to the archive: %s",
-                              st->id, kind, subject, strerror(-r));
+                              who, kind, subject, strerror(-r));
         else
                 journal_event(&d->journal, EV_ARCHIVE_RECORDED, LOG_NOTICE, &f, "%s: %s of %s recorded in the archive",
-                              st->id, kind, subject);
+                              who, kind, subject);
 }
 
+/* A report is written: state its digest beside it (NAME.digest), record it
+ * in the archive, and journal its path and digest. */
+static void record_report(struct daemon *d, const char *request_id, const char *name, struct event_fields *f)
+{
+        char *buf = NULL, err[128], hex[12 + 2 * DIGEST_BYTES + 1], side[HANDOVER_NAME_MAX + 16], line[300];
+        size_t len;
+        unsigned char digest[DIGEST_BYTES];
+        if (read_file_checked(d->spool.reports_fd, name, 4 * 1024 * 1024, &buf, &len, NULL, err, sizeof(err)) < 0) {
+                journal_event(&d->journal, EV_REPORT_WRITTEN, LOG_ERR, f, "report %s written but unreadable: %s", name, err);
+                return;
+        }
+        content_digest(buf, len, digest);
+        free(buf);
+        digest_format(digest, hex);
+        snprintf(side, sizeof(side), "%s.digest", name);
+        int n = snprintf(line, sizeof(line), "%s  %s\n", hex, name);
+        if (write_file_atomic(d->spool.reports_fd, side, line, (size_t)n, 0640) < 0)
+                journal_event(&d->journal, EV_REPORT_WRITTEN, LOG_ERR, f, "report %s: cannot write %s", name, side);
+        struct event_fields g = *f;
+        g.request_id = request_id;
+        g.file = name;
+        g.digest = hex;
+        journal_event(&d->journal, EV_REPORT_WRITTEN, LOG_NOTICE, &g, "%s: report %s written (%s)",
+                      request_id ? request_id : "aksesd", name, hex);
+        archive_record_id(d, request_id, "report", name, digest);
+}
+
+/* --- period reports ---------------------------------------------------- */
+
+/* The period that ended last before now, and when the current one ends. */
+static void period_bounds(enum report_period period, time_t now, time_t *from, time_t *to, time_t *next)
+{
+        struct tm tm;
+        localtime_r(&now, &tm);
+        tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+        tm.tm_isdst = -1;
+        if (period == PERIOD_WEEKLY)
+                tm.tm_mday -= (tm.tm_wday + 6) % 7;     /* weeks start on Monday */
+        else if (period == PERIOD_MONTHLY)
+                tm.tm_mday = 1;
+        struct tm t = tm;
+        *to = mktime(&t);
+        t = tm;
+        if (period == PERIOD_DAILY)
+                t.tm_mday -= 1;
+        else if (period == PERIOD_WEEKLY)
+                t.tm_mday -= 7;
+        else
+                t.tm_mon -= 1;
+        *from = mktime(&t);
+        t = tm;
+        if (period == PERIOD_DAILY)
+                t.tm_mday += 1;
+        else if (period == PERIOD_WEEKLY)
+                t.tm_mday += 7;
+        else
+                t.tm_mon += 1;
+        *next = mktime(&t);
+}
+
+/* Writes the last finished period's report once: an existing one is
+ * never replaced (a restart catches up on a missed period, no more). */
+static void write_period_report(struct daemon *d)
+{
+        static const char *const names[] = { "harian", "mingguan", "bulanan" };
+        time_t from, to, next;
+        period_bounds(d->policy->reports.period, time(NULL), &from, &to, &next);
+        char day[11];
+        struct tm tm;
+        localtime_r(&from, &tm);
+        strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+        const char *suffix[] = { "txt", "html" };
+        const enum period_format formats[] = { PERIOD_TEXT, PERIOD_HTML };
+        struct req_state *states = NULL;
+        size_t n = 0, skipped = 0;
+        bool collected = false;
+        for (size_t i = 0; i < 2; i++) {
+                char name[HANDOVER_NAME_MAX];
+                snprintf(name, sizeof(name), "laporan-%s-%s.%s", names[d->policy->reports.period], day, suffix[i]);
+                if (faccessat(d->spool.reports_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+                        continue;
+                if (!collected && spool_collect(&d->spool, from, to, &states, &n, &skipped) < 0)
+                        return;
+                collected = true;
+                char *text = NULL;
+                size_t len = 0;
+                FILE *mem = open_memstream(&text, &len);
+                struct period_query q = { .from = from, .to = to, .format = formats[i],
+                                          .lang = d->policy->org.language, .now = time(NULL) };
+                int r = mem ? period_report(mem, d->policy, states, n, &q) : -ENOMEM;
+                if (mem)
+                        fclose(mem);
+                if (r == 0)
+                        r = write_file_atomic(d->spool.reports_fd, name, text, len, 0640);
+                free(text);
+                struct event_fields f = { .file = name };
+                if (r < 0)
+                        journal_event(&d->journal, EV_REPORT_WRITTEN, LOG_ERR, &f, "period report %s could not be written: %s",
+                                      name, strerror(-r));
+                else
+                        record_report(d, NULL, name, &f);
+        }
+        free(states);
+}
+
+static int on_period(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        (void)usec;
+        struct daemon *d = userdata;
+        write_period_report(d);
+        time_t from, to, next;
+        period_bounds(d->policy->reports.period, time(NULL), &from, &to, &next);
+        sd_event_source_set_time(s, (uint64_t)next * 1000000ULL + 1000000ULL);
+        sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+static void archive_record(struct daemon *d, const struct req_state *st, const char *kind, const char *subject,
+                           const unsigned char digest[DIGEST_BYTES])
+{
+        archive_record_id(d, st->id, kind, subject, digest);
+}
 /* Procedure 1 done in the directory: record it (registry, handover,
  * vault), write the report to the Kepala Bidang, archive both, finish. */
 static void on_actor_done(struct daemon *d, struct req_state *st, struct job *job, struct event_fields *f)
 {
         const struct actor_job *aj = job->actor;
         time_t now = time(NULL);
-        char outcome[600], name[HANDOVER_NAME_MAX], hex[12 + 2 * DIGEST_BYTES + 1];
+        char outcome[600], name[HANDOVER_NAME_MAX];
         unsigned char digest[DIGEST_BYTES];
         const char *kind = "rotation";
         int r = 0;
@@ -768,14 +914,9 @@ static void on_actor_done(struct daemon *d, struct req_state *st, struct job *jo
                         if ((r = report1_write(d->spool.reports_fd, d->policy, st, outcome, name, digest)) < 0)
                                 goto failed;
                         reported = true;
-                        digest_format(digest, hex);
                         struct event_fields g = *f;
-                        g.file = name;
-                        g.digest = hex;
                         g.step = s->id;
-                        journal_event(&d->journal, EV_REPORT_WRITTEN, LOG_NOTICE, &g, "%s: report %s written to the Kepala Bidang",
-                                      st->id, name);
-                        archive_record(d, st, "report", aj->op == ACTOR_ROTATE ? aj->dn : aj->id, digest);
+                        record_report(d, st->id, name, &g);
                 } else if (s->action != ACTION_HANDOVER && s->action != ACTION_REPORT) {
                         break;
                 }
@@ -1145,7 +1286,7 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata)
         struct daemon *d = userdata;
         time_t now = time(NULL);
         for (size_t i = 0; i < d->n_open; i++)
-                if (!d->open[i].breached && d->open[i].deadline <= now)
+                if (!d->open[i].breached && !d->open[i].untimed && d->open[i].deadline <= now)
                         breach(d, &d->open[i]);
         rearm_deadline_timer(d);
         return 0;
@@ -1296,6 +1437,7 @@ int daemon_run(const struct daemon_options *opts)
             (r = sd_event_add_time(d.event, &d.deadline_timer, CLOCK_REALTIME, 0, 1000000, on_deadline, &d)) < 0 ||
             (r = sd_event_add_time(d.event, &d.space_timer, CLOCK_REALTIME, 0, 1000000, on_space_timer, &d)) < 0 ||
             (r = sd_event_add_time(d.event, &d.retry_timer, CLOCK_MONOTONIC, 0, 100000, on_retry, &d)) < 0 ||
+            (r = sd_event_add_time(d.event, &d.period_timer, CLOCK_REALTIME, 0, 1000000, on_period, &d)) < 0 ||
             (r = executor_start(d.event, on_activation_done, &d, &d.executor)) < 0 ||
             (r = sd_event_set_watchdog(d.event, true)) < 0) {
                 fprintf(stderr, "aksesd: event loop: %s\n", strerror(-r));
@@ -1322,6 +1464,7 @@ int daemon_run(const struct daemon_options *opts)
         }
         scan_dir(&d, d.spool.drop_fd, take_file);
         on_deadline(d.deadline_timer, 0, &d);
+        on_period(d.period_timer, 0, &d);       /* catches up on a period that ended while down */
 
         journal_event(&d.journal, EV_DAEMON_STARTED, LOG_INFO, &(struct event_fields){ .file = opts->policy_path },
                       "aksesd started: policy %s, spool %s, %zu requests open", opts->policy_path,
@@ -1333,6 +1476,7 @@ int daemon_run(const struct daemon_options *opts)
 out:
         executor_stop(d.executor);      /* before the policy it may be using goes */
         sd_event_source_unref(d.retry_timer);
+        sd_event_source_unref(d.period_timer);
         sd_event_source_unref(d.deadline_timer);
         sd_event_source_unref(d.space_timer);
         sd_event_unref(d.event);

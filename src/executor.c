@@ -112,7 +112,9 @@ int executor_start(sd_event *e, executor_done_fn done, void *ctx, struct executo
         if (!x)
                 return -ENOMEM;
         int fds[2];
-        if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+        /* The thread's write end blocks (a result is never dropped); the
+         * event loop's read end does not. */
+        if (pipe2(fds, O_CLOEXEC) < 0 || fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) {
                 free(x);
                 return -errno;
         }

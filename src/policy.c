@@ -716,6 +716,11 @@ static bool dn_under(const char *dn, const char *base)
 static void cross_check(struct pctx *x, const struct ynode *root)
 {
         struct policy *p = x->p;
+        /* tls.mode ldaps with an ldap:// URI would bind in clear text. */
+        for (size_t i = 0; p->directory.tls_mode == TLS_LDAPS && i < p->directory.n_uris; i++)
+                if (strncmp(p->directory.uris[i], "ldaps://", 8) != 0)
+                        check_error(&x->c, ynode_get(ynode_get(root, "directory"), "uri"), "directory.uri",
+                                    "tls.mode is ldaps, but '%.80s' is not an ldaps:// URL", p->directory.uris[i]);
         if (p->directory.base) {
                 const struct ynode *acc = ynode_get(root, "accounts");
                 if (p->accounts.people_base && !dn_under(p->accounts.people_base, p->directory.base))

@@ -385,3 +385,62 @@ int spool_recover(struct spool *s, void (*done)(void *ctx, const char *id), void
         fsync(s->open_fd);
         return r;
 }
+
+static int collect_dir(struct spool *s, int dirfd, time_t from, time_t to, struct req_state **v, size_t *n,
+                       size_t *cap, size_t *skipped)
+{
+        if (dirfd < 0)
+                return -EACCES;
+        int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+        if (!dir) {
+                if (fd >= 0)
+                        close(fd);
+                return -errno;
+        }
+        struct dirent *e;
+        int r = 0;
+        while ((e = readdir(dir))) {
+                if (!request_id_valid(e->d_name, strlen(e->d_name)))
+                        continue;
+                struct req_state st;
+                bool closed;
+                char err[256];
+                if (spool_read_state(s, e->d_name, &st, &closed, err, sizeof(err)) < 0) {
+                        (*skipped)++;
+                        continue;
+                }
+                if (st.received < from || (to && st.received >= to))
+                        continue;
+                if (*n == *cap) {
+                        size_t c = *cap ? *cap * 2 : 64;
+                        struct req_state *nv = realloc(*v, c * sizeof(*nv));
+                        if (!nv) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        *v = nv;
+                        *cap = c;
+                }
+                (*v)[(*n)++] = st;
+        }
+        closedir(dir);
+        return r;
+}
+
+int spool_collect(struct spool *s, time_t from, time_t to, struct req_state **ret, size_t *n, size_t *skipped)
+{
+        struct req_state *v = NULL;
+        size_t cap = 0;
+        *n = 0;
+        *skipped = 0;
+        int r = collect_dir(s, s->open_fd, from, to, &v, n, &cap, skipped);
+        if (r == 0)
+                r = collect_dir(s, s->closed_fd, from, to, &v, n, &cap, skipped);
+        if (r < 0) {
+                free(v);
+                return r;
+        }
+        *ret = v;
+        return 0;
+}

@@ -75,6 +75,13 @@ bool spool_has_disposition(struct spool *s, const char *id, const char *stored_n
 /* open/ID -> closed/ID. */
 int spool_close_request(struct spool *s, const char *id) __attribute__((warn_unused_result));
 
+/* Every request's state, open and closed, received in [from, to) (to 0:
+ * no upper bound), into a malloc'd array the caller frees.  Unreadable
+ * states are skipped and counted in *skipped.  For reports: its cost grows
+ * with the spool, which is why it is never on the intake path. */
+int spool_collect(struct spool *s, time_t from, time_t to, struct req_state **ret, size_t *n, size_t *skipped)
+        __attribute__((warn_unused_result));
+
 /* Finishes or undoes half-done intakes (open/.new-*).  Calls done(id) for
  * each request it completed, so the caller can journal it. */
 int spool_recover(struct spool *s, void (*done)(void *ctx, const char *id), void *ctx);

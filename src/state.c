@@ -106,6 +106,9 @@ bool state_parse(const char *buf, size_t len, struct req_state *st, char *err, s
         for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
                 const char *v;
                 int64_t n = 0;
+                /* "subject" came later in version 1: a file without it has none. */
+                if (k == 7 && (size_t)(end - p) > 8 && strncmp(p, "subject ", 8) != 0)
+                        continue;
                 bool ok = next_line(&p, end, line, sizeof(line)) && (v = field(line, keys[k]));
                 if (!ok) {
                         snprintf(err, errlen, "missing or misplaced '%s' line", keys[k]);

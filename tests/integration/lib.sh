@@ -109,10 +109,11 @@ journal_events() {
 }
 
 # journal_of_test MATCH...: entries of every aksesd this test started
-# (request ids restart with each spool, so match on the pids too).
+# (request ids restart with each spool, so match on its spool too).
 journal_of_test() {
         local m=()
         for p in ${ALL_PIDS:-}; do m+=("_PID=$p"); done
         journalctl --sync 2>/dev/null || true
-        journalctl -q "${m[@]}" "$@" 2>/dev/null
+        # Pids are reused (pid_max may be small): the test's own spool tells.
+        journalctl -q "${m[@]}" AKSES_SPOOL="$AKSES_SPOOL" "$@" 2>/dev/null
 }

@@ -81,7 +81,7 @@ test_procedure2_from_drop_to_a_working_login() {
         ! journal_of_test -o export | grep -qF "$password" || fail "the password reached the journal"
 
         events=$(journal_of_test AKSES_REQUEST_ID="$id" -o export | sed -n 's/^AKSES_EVENT=//p' | tr '\n' ' ')
-        assert_contains "$events" "ACTIVATION_DUE ACCOUNT_ACTIVATED GROUP_CHANGED GROUP_CHANGED HANDOVER_WRITTEN REPORT_WRITTEN REQUEST_COMPLETED"
+        assert_contains "$events" "ACTIVATION_DUE ACCOUNT_ACTIVATED GROUP_CHANGED GROUP_CHANGED HANDOVER_WRITTEN REPORT_WRITTEN ARCHIVE_RECORDED REQUEST_COMPLETED"
         activated=$(journal_of_test AKSES_REQUEST_ID="$id" AKSES_EVENT=ACCOUNT_ACTIVATED -o export)
         assert_contains "$activated" "AKSES_ACCOUNT_DN=$dn"
         assert_contains "$activated" "AKSES_GROUPS=simpeg-operator,sipd-viewer"

@@ -28,7 +28,7 @@ test_audit_tells_the_whole_story_in_order() {
         capture ctl audit "$id"
         assert_eq 0 "$RC" "audit: $OUT"
         events=$(printf '%s\n' "$OUT" | awk '{print $2}' | tr '\n' ' ')
-        assert_eq "REQUEST_RECEIVED STEP_STARTED DISPOSITION_ACCEPTED STEP_STARTED DISPOSITION_ACCEPTED STEP_STARTED DISPOSITION_ACCEPTED ACTIVATION_DUE ACCOUNT_ACTIVATED GROUP_CHANGED GROUP_CHANGED HANDOVER_WRITTEN REPORT_WRITTEN REQUEST_COMPLETED DISPOSITION_REFUSED INPUT_QUARANTINED " "$events" "the story, in order"
+        assert_eq "REQUEST_RECEIVED STEP_STARTED DISPOSITION_ACCEPTED STEP_STARTED DISPOSITION_ACCEPTED STEP_STARTED DISPOSITION_ACCEPTED ACTIVATION_DUE ACCOUNT_ACTIVATED GROUP_CHANGED GROUP_CHANGED HANDOVER_WRITTEN REPORT_WRITTEN ARCHIVE_RECORDED REQUEST_COMPLETED DISPOSITION_REFUSED INPUT_QUARANTINED " "$events" "the story, in order"
         assert_contains "$OUT" "budi.santoso approved at step 'verifikasi': Lengkap dan sesuai"
         assert_contains "$OUT" "rina.wulandari approved at step 'disposisi', forwarded to agus.pratama: Mohon diaktifkan"
 

@@ -46,10 +46,10 @@ test_full_chain_reaches_the_activation_step() {
         cmp -s "$REPO/conf/examples/skpd-access.yaml" "$AKSES_SPOOL/closed/$id/request.yaml" || fail "stored request differs from the submitted bytes"
 
         stop_daemon
-        events=$(journal_events _PID="$DPID" AKSES_REQUEST_ID="$id" | tr '\n' ' ')
+        events=$(journal_events _PID="$DPID" AKSES_SPOOL="$AKSES_SPOOL" AKSES_REQUEST_ID="$id" | tr '\n' ' ')
         assert_contains "$events" "REQUEST_RECEIVED STEP_STARTED DISPOSITION_ACCEPTED STEP_STARTED DISPOSITION_ACCEPTED STEP_STARTED DISPOSITION_ACCEPTED ACTIVATION_DUE ACCOUNT_ACTIVATED " "the request's story in the journal"
-        assert_contains "$events" "HANDOVER_WRITTEN REPORT_WRITTEN REQUEST_COMPLETED " "the request's story in the journal"
-        fields=$(journalctl -q _PID="$DPID" AKSES_REQUEST_ID="$id" AKSES_EVENT=DISPOSITION_ACCEPTED AKSES_STEP=disposisi -o export)
+        assert_contains "$events" "HANDOVER_WRITTEN REPORT_WRITTEN ARCHIVE_RECORDED REQUEST_COMPLETED " "the request's story in the journal"
+        fields=$(journalctl -q _PID="$DPID" AKSES_SPOOL="$AKSES_SPOOL" AKSES_REQUEST_ID="$id" AKSES_EVENT=DISPOSITION_ACCEPTED AKSES_STEP=disposisi -o export)
         assert_contains "$fields" "AKSES_ROLE=super_admin"
         assert_contains "$fields" "AKSES_ACTOR=rina.wulandari"
         assert_contains "$fields" "AKSES_SKPD=DISKOMINFO"
@@ -121,11 +121,11 @@ test_every_refusal_is_quarantined_and_journaled() {
 
         assert_eq aktivasi "$(show_field "$id" step)" "refusals did not move the request"
         stop_daemon
-        reasons=$(journalctl -q _PID="$DPID" AKSES_REQUEST_ID="$id" AKSES_EVENT=DISPOSITION_REFUSED -o export | sed -n 's/^AKSES_REASON=//p')
+        reasons=$(journalctl -q _PID="$DPID" AKSES_SPOOL="$AKSES_SPOOL" AKSES_REQUEST_ID="$id" AKSES_EVENT=DISPOSITION_REFUSED -o export | sed -n 's/^AKSES_REASON=//p')
         for r in "wrong role" "bad signature" "expired on 2020-01-01" "wrong step" "replayed" "wrong admin" "different request content"; do
                 assert_contains "$reasons" "$r" "journaled refusals under $id"
         done
-        unknown=$(journalctl -q _PID="$DPID" AKSES_REQUEST_ID=REQ-20990101-000001 AKSES_EVENT=DISPOSITION_REFUSED -o export)
+        unknown=$(journalctl -q _PID="$DPID" AKSES_SPOOL="$AKSES_SPOOL" AKSES_REQUEST_ID=REQ-20990101-000001 AKSES_EVENT=DISPOSITION_REFUSED -o export)
         assert_contains "$unknown" "AKSES_REASON=unknown request id"
 }
 
@@ -141,7 +141,7 @@ test_rejection_ends_the_request() {
         [ -d "$AKSES_SPOOL/closed/$id" ] || fail "a rejected request moves to closed/"
         assert_eq "Surat permohonan belum ditandatangani" "$(show_field "$id" reason)"
         stop_daemon
-        assert_contains "$(journal_events _PID="$DPID" AKSES_REQUEST_ID="$id" | tr '\n' ' ')" "DISPOSITION_ACCEPTED REQUEST_REJECTED"
+        assert_contains "$(journal_events _PID="$DPID" AKSES_SPOOL="$AKSES_SPOOL" AKSES_REQUEST_ID="$id" | tr '\n' ' ')" "DISPOSITION_ACCEPTED REQUEST_REJECTED"
 }
 
 test_bad_input_is_quarantined_with_its_reason() {
@@ -182,7 +182,7 @@ test_bad_input_is_quarantined_with_its_reason() {
         [ -f "$AKSES_SPOOL/drop/.swp-request.yaml" ] || fail "a dot file was taken"
         assert_eq "" "$(ls "$AKSES_SPOOL/open")" "nothing was accepted"
         stop_daemon
-        assert_contains "$(journal_events _PID="$DPID" AKSES_EVENT=INPUT_QUARANTINED | sort | uniq -c | awk '{print $1}')" "4"
+        assert_eq 4 "$(journal_events _PID="$DPID" AKSES_SPOOL="$AKSES_SPOOL" AKSES_EVENT=INPUT_QUARANTINED | wc -l)" "quarantine events: $(journalctl -q _PID="$DPID" AKSES_SPOOL="$AKSES_SPOOL" AKSES_EVENT=INPUT_QUARANTINED -o cat)"
 }
 
 test_wrong_owner_is_quarantined() {
@@ -263,7 +263,7 @@ test_sighup_with_broken_policy_keeps_the_old_one() {
         kill -0 "$DPID" || fail "aksesd died on a bad reload"
         line=$(grep -n '^surprise:' "$AKSES_POLICY" | cut -d: -f1)
         journalctl --sync 2>/dev/null || true
-        refused=$(journalctl -q _PID="$DPID" AKSES_EVENT=POLICY_REFUSED -o export)
+        refused=$(journalctl -q _PID="$DPID" AKSES_SPOOL="$AKSES_SPOOL" AKSES_EVENT=POLICY_REFUSED -o export)
         assert_contains "$refused" "AKSES_REASON=$AKSES_POLICY:$line:1: surprise: unknown field"
         # The old policy still works (aksesctl would refuse the broken one).
         cp "$REPO/conf/examples/skpd-access.yaml" "$AKSES_SPOOL/drop/while-broken.yaml"
@@ -272,8 +272,8 @@ test_sighup_with_broken_policy_keeps_the_old_one() {
         kill -HUP "$DPID"
         sleep 0.3
         stop_daemon
-        assert_contains "$(journal_events _PID="$DPID" | tr '\n' ' ')" "POLICY_REFUSED"
-        assert_contains "$(journal_events _PID="$DPID" | tr '\n' ' ')" "POLICY_RELOADED"
+        assert_contains "$(journal_events _PID="$DPID" AKSES_SPOOL="$AKSES_SPOOL" | tr '\n' ' ')" "POLICY_REFUSED"
+        assert_contains "$(journal_events _PID="$DPID" AKSES_SPOOL="$AKSES_SPOOL" | tr '\n' ' ')" "POLICY_RELOADED"
 }
 
 test_breach_is_journaled_once_across_restarts() {
@@ -327,7 +327,7 @@ test_notify_protocol_and_low_space_pause() {
         [ ! -f "$AKSES_SPOOL/drop/waiting.yaml" ] || fail "intake did not resume"
         stop_daemon
         assert_contains "$(cat "$WORK/notify.log")" "STOPPING=1"
-        events=$(journal_events _PID="$DPID" | tr '\n' ' ')
+        events=$(journal_events _PID="$DPID" AKSES_SPOOL="$AKSES_SPOOL" | tr '\n' ' ')
         assert_contains "$events" "INTAKE_PAUSED"
         assert_contains "$events" "INTAKE_RESUMED REQUEST_RECEIVED"
 }

@@ -150,7 +150,8 @@ LDIF
         # 6. The archive: intact, then each kind of tampering is named.
         capture ctl verify-archive
         assert_eq 0 "$RC" "verify-archive: $OUT"
-        assert_contains "$OUT" "OK: 8 records"
+        # 2 period reports at start, then 4 Procedure 1 records with their 4 reports, and the SKPD report
+        assert_contains "$OUT" "OK: 11 records"
         archive="$AKSES_SPOOL/archive.log"
         cp "$archive" intact.log
         sed -i '3s/ 20/ 21/' "$archive"     # its time, one century on
