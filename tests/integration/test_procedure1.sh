@@ -186,3 +186,63 @@ test_separation_of_duties() {
         assert_contains "$(cat "$AKSES_SPOOL"/quarantine/*-self-disp.yaml.reason)" "may not dispose of their own appointment"
         stop_daemon
 }
+
+test_admin_update_and_superadmin_revocation() {
+        fresh_spool
+        policy_without_appointees
+        start_daemon
+        appoint_request superadmin-appoint rina.wulandari sa.yaml
+        sa=$(ctl submit sa.yaml)
+        wait_until step_is "$sa" penunjukan
+        approve_as "$sa" "$KEY_KABID"
+        wait_done "$sa"
+        appoint_request admin-appoint agus.pratama ad.yaml
+        ad=$(ctl submit ad.yaml)
+        wait_until step_is "$ad" entri
+        approve_as "$ad" "$KEY_SUPERADMIN"
+        wait_done "$ad"
+
+        # The Admin's letter changes his e-mail and his signing key.
+        "$AKSESCTL" keygen --id agus.pratama --out agus-new >/dev/null
+        sed -e "s|email: \"agus.pratama@kominfo.example.go.id\"|email: \"agus@kominfo.example.go.id\"\n  key: \"$(cat agus-new.pub)\"|" \
+            "$REPO/conf/examples/admin-update.yaml" >up.yaml
+        grep -q 'key: "ed25519' up.yaml || fail "test request has no new key"
+        up=$(ctl submit up.yaml)
+        wait_until step_is "$up" pemutakhiran
+        approve_as "$up" "$KEY_SUPERADMIN"
+        wait_done "$up"
+        entry=$(ldap_admin ldapsearch -LLL -o ldif-wrap=no -b "uid=agus.pratama,ou=people,$LDAP_BASE" -s base mail aksesdSigningKey)
+        assert_contains "$entry" "mail: agus@kominfo.example.go.id"
+        assert_contains "$entry" "aksesdSigningKey: $(cat agus-new.pub)"
+        # The old key no longer signs for him; the new one does.
+        req=$(ctl submit "$REPO/conf/examples/skpd-access.yaml")
+        wait_until step_is "$req" verifikasi
+        approve_as "$req" "$KEY_KABID"
+        wait_until step_is "$req" disposisi
+        approve_as "$req" "$KEY_SUPERADMIN" --to agus.pratama
+        wait_until step_is "$req" aktivasi
+        ctl approve "$req" --key "$KEY_ADMIN" --out old-key.yaml >/dev/null
+        cp old-key.yaml "$AKSES_SPOOL/drop/"
+        wait_until quarantined old-key.yaml
+        assert_contains "$(cat "$AKSES_SPOOL"/quarantine/*-old-key.yaml.reason)" "bad signature"
+        approve_as "$req" agus-new.key
+        wait_done "$req"
+
+        # The Kepala Bidang revokes the Super Admin: her dispositions stop at once.
+        sed "s/rina.wulandari/rina.wulandari/" "$REPO/conf/examples/superadmin-revoke.yaml" >rv.yaml
+        rv=$(ctl submit rv.yaml)
+        wait_until step_is "$rv" pencabutan
+        approve_as "$rv" "$KEY_KABID"
+        wait_done "$rv"
+        req2=$(sed "s/198703152011012004/198808082012081015/" "$REPO/conf/examples/skpd-access.yaml" >r2.yaml; ctl submit r2.yaml)
+        wait_until step_is "$req2" verifikasi
+        approve_as "$req2" "$KEY_KABID"
+        wait_until step_is "$req2" disposisi
+        ctl approve "$req2" --key "$KEY_SUPERADMIN" --to agus.pratama --out revoked.yaml >/dev/null
+        cp revoked.yaml "$AKSES_SPOOL/drop/"
+        wait_until quarantined revoked.yaml
+        assert_contains "$(cat "$AKSES_SPOOL"/quarantine/*-revoked.yaml.reason)" "'rina.wulandari' no longer holds role super_admin"
+        stop_daemon
+        assert_contains "$(journal_of_test AKSES_EVENT=ACTOR_UPDATED -o cat)" "agus.pratama"
+        assert_contains "$(journal_of_test AKSES_EVENT=ACTOR_REMOVED -o cat)" "rina.wulandari no longer holds role super_admin"
+}
