@@ -159,7 +159,7 @@ run: all
 	echo "  $$ctl approve \"\$$ID\" --key \"\$$KEY_KABID\" --note Lengkap          # Kepala Bidang verifies"; \
 	echo "  $$ctl approve \"\$$ID\" --key \"\$$KEY_SUPERADMIN\" --to \"\$$ADMIN_ID\"   # Super Admin dispositions to an Admin"; \
 	echo "  $$ctl approve \"\$$ID\" --key \"\$$KEY_ADMIN\"                       # Admin activates"; \
-	echo "  $$ctl show \"\$$ID\""; \
+	echo "  sleep 2; $$ctl show \"\$$ID\"   # status done: activated, handed over, reported"; \
 	echo "  $$ctl list"; \
 	echo "  (umask 077; $$ctl handover open \"\$$AKSES_SPOOL/outbox/\$$ID.password\" | tr -d '\\\\n' >$$dir/initial.pw)"; \
 	echo "  DN=\$$(ldapsearch -LLL -x -H \"\$$LDAP_URI\" -D \"\$$LDAP_BIND_DN\" -y \"\$$LDAP_BIND_PW_FILE\" \\"; \

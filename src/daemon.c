@@ -74,6 +74,7 @@ struct daemon {
         unsigned retry_delay;           /* seconds; 0 while the directory is up */
         bool directory_down;
         bool retrying;                  /* hand-offs now are retries: journaled once, at the first */
+        bool resuming;                  /* processing what work/ held at start-up */
         struct registry registry;       /* actors appointed through Procedure 1 */
         struct secret_key *daemon_key;  /* signs the archive */
         int vault_fd;                   /* sealed super administrator credentials */
@@ -329,7 +330,7 @@ static void take_request(struct daemon *d, const char *name, const char *buf, si
         st.status = STATUS_OPEN;
         request_free(req);
 
-        r = spool_store_request(&d->spool, name, &st);
+        r = spool_store_request(&d->spool, name, &st, buf, len);
         if (r < 0) {
                 journal_event(&d->journal, EV_INPUT_QUARANTINED, LOG_ERR, NULL,
                               "cannot store request %s: %s; it stays in work/ and is retried at restart", name,
@@ -1077,19 +1078,24 @@ static void take_disposition(struct daemon *d, const char *name, const char *buf
                 return;
         }
         if (!chain_check(d->policy, &d->registry, &st, &disp, buf, now, reason, sizeof(reason))) {
-                /* Our own half-filed disposition from before a crash: the state
-                 * has it, the file is not filed yet.  File it, say nothing. */
-                for (size_t i = 0; !closed && i < st.n_history; i++) {
-                        if (sodium_memcmp(st.history[i].nonce, disp.nonce, NONCE_BYTES) != 0)
+                /* Our own disposition, accepted before a crash but not yet
+                 * filed: the state has it, with this very file's inode (a
+                 * replayed copy is another file).  File it, say nothing. */
+                struct stat self;
+                /* Only files found in work/ at start-up can be ours: inode
+                 * numbers are reused once a filed copy's original is gone. */
+                bool have_self = d->resuming && fstatat(d->spool.work_fd, name, &self, AT_SYMLINK_NOFOLLOW) == 0;
+                for (size_t i = 0; have_self && !closed && i < st.n_history; i++) {
+                        if (sodium_memcmp(st.history[i].nonce, disp.nonce, NONCE_BYTES) != 0 ||
+                            st.history[i].source_ino != (unsigned long long)self.st_ino)
                                 continue;
                         char stored[128];
                         const struct workflow *w = &d->policy->workflows[st.kind];
                         disposition_stored_name(stored, i, st.history[i].step < w->n_steps ? w->steps[st.history[i].step].id : "step",
                                                 decision_name(st.history[i].decision));
                         const struct actor *signer = chain_find_signer(d->policy, &d->registry, disp.actor, NULL);
-                        if (!spool_has_disposition(&d->spool, st.id, stored) && signer &&
-                            disposition_verify(&disp, buf, signer->pk) &&
-                            spool_store_disposition(&d->spool, st.id, name, stored) == 0)
+                        if (signer && disposition_verify(&disp, buf, signer->pk) &&
+                            spool_store_disposition(&d->spool, st.id, name, stored, buf, len) == 0)
                                 return;
                 }
                 refuse_disposition(d, name, &disp, st.id, submitter, reason);
@@ -1101,9 +1107,12 @@ static void take_disposition(struct daemon *d, const char *name, const char *buf
         snprintf(step_id, sizeof(step_id), "%s", s->id);
         enum role_id role = s->role;
         chain_apply(d->policy, &st, &disp, now);
+        struct stat src;
+        if (fstatat(d->spool.work_fd, name, &src, AT_SYMLINK_NOFOLLOW) == 0)
+                st.history[st.n_history - 1].source_ino = (unsigned long long)src.st_ino;
         disposition_stored_name(stored, st.n_history - 1, step_id, decision_name(disp.decision));
         if ((r = spool_write_state(&d->spool, &st)) < 0 ||
-            (r = spool_store_disposition(&d->spool, st.id, name, stored)) < 0) {
+            (r = spool_store_disposition(&d->spool, st.id, name, stored, buf, len)) < 0) {
                 journal_event(&d->journal, EV_STATE_CORRUPT, LOG_ERR, &(struct event_fields){ .request_id = st.id },
                               "%s: cannot record disposition %s: %s (retried at restart)", st.id, name, strerror(-r));
                 return;
@@ -1453,7 +1462,9 @@ int daemon_run(const struct daemon_options *opts)
         scan_dir(&d, d.spool.quarantine_fd, count_quarantine);
         /* Claimed files first: a disposition half-filed before a crash must
          * find its request still in open/, before finished ones are closed. */
+        d.resuming = true;
         scan_dir(&d, d.spool.work_fd, process_work_file);
+        d.resuming = false;
         reindex_all(&d);
 
         char drop[4096];

@@ -138,11 +138,19 @@ static int connect_one(const struct policy *p, const char *uri, LDAP **ret, char
         ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
         ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv);
         if (p->directory.tls_mode != TLS_NONE) {
+                /* NEWCTX builds this handle's TLS context from the options set
+                 * before it; if it fails, libldap would silently fall back to
+                 * ldap.conf and LDAPTLS_* — never connect then. */
                 int req = p->directory.tls_verify ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER, zero = 0;
-                ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &req);
-                if (p->directory.tls_ca_file)
-                        ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, p->directory.tls_ca_file);
-                ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero);
+                if (ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &req) != LDAP_OPT_SUCCESS ||
+                    (p->directory.tls_ca_file &&
+                     ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, p->directory.tls_ca_file) != LDAP_OPT_SUCCESS) ||
+                    ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero) != LDAP_OPT_SUCCESS) {
+                        snprintf(err, errlen, "%s: cannot set up TLS with CA file %s", uri,
+                                 p->directory.tls_ca_file ? p->directory.tls_ca_file : "(system default)");
+                        ldap_unbind_ext_s(ld, NULL, NULL);
+                        return -EAGAIN;         /* a set-up problem: requests wait, they are not failed */
+                }
         }
         if (p->directory.tls_mode == TLS_STARTTLS && (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
                 char *diag = NULL;

@@ -172,7 +172,8 @@ bool spool_id_allocated(struct spool *s, const char *id)
         return ok;
 }
 
-int spool_store_request(struct spool *s, const char *work_name, const struct req_state *st)
+int spool_store_request(struct spool *s, const char *work_name, const struct req_state *st, const char *bytes,
+                        size_t nbytes)
 {
         char tmp[64], buf[STATE_MAX_BYTES];
         snprintf(tmp, sizeof(tmp), ".new-%s", st->id);
@@ -187,13 +188,17 @@ int spool_store_request(struct spool *s, const char *work_name, const struct req
         int r = 0;
         if (mkdirat(dfd, "dispositions", 0750) < 0 && errno != EEXIST)
                 r = -errno;
-        /* The state first: recovery treats a .new- directory holding
-         * request.yaml as complete. */
         if (r == 0)
                 r = write_file_atomic(dfd, "state", buf, len, 0640);
-        if (r == 0 && fchmodat(s->work_fd, work_name, 0440, 0) < 0)
+        /* The dropped file leaves work/ first (so it is never taken twice),
+         * then the daemon stores its own copy of the bytes it validated: the
+         * submitter keeps no handle on what was stored, and the daemon
+         * needs no right to chmod or chown someone else's file. */
+        if (r == 0 && renameat(s->work_fd, work_name, dfd, "incoming") < 0)
                 r = -errno;
-        if (r == 0 && renameat(s->work_fd, work_name, dfd, "request.yaml") < 0)
+        if (r == 0)
+                r = write_file_atomic(dfd, "request.yaml", bytes, nbytes, 0440);
+        if (r == 0 && unlinkat(dfd, "incoming", 0) < 0)
                 r = -errno;
         if (r == 0)
                 r = fsync_fd(dfd);
@@ -305,19 +310,19 @@ static int dispositions_dir(struct spool *s, const char *id)
         return fd < 0 ? -errno : fd;
 }
 
-int spool_store_disposition(struct spool *s, const char *id, const char *work_name, const char *stored_name)
+int spool_store_disposition(struct spool *s, const char *id, const char *work_name, const char *stored_name,
+                            const char *bytes, size_t nbytes)
 {
         int dfd = dispositions_dir(s, id);
         if (dfd < 0)
                 return dfd;
-        int r = 0;
-        if (fchmodat(s->work_fd, work_name, 0440, 0) < 0 || renameat(s->work_fd, work_name, dfd, stored_name) < 0)
+        /* Our own copy of the verified bytes, as for requests. */
+        int r = write_file_atomic(dfd, stored_name, bytes, nbytes, 0440);
+        close(dfd);
+        if (r == 0 && unlinkat(s->work_fd, work_name, 0) < 0 && errno != ENOENT)
                 r = -errno;
         if (r == 0)
-                r = fsync_fd(dfd);
-        if (r == 0)
                 r = fsync_fd(s->work_fd);
-        close(dfd);
         return r;
 }
 
@@ -360,10 +365,12 @@ int spool_recover(struct spool *s, void (*done)(void *ctx, const char *id), void
                 const char *id = e->d_name + 5;
                 if (!request_id_valid(id, strlen(id)))
                         continue;
-                char path[300];
+                char path[300], incoming[300];
                 snprintf(path, sizeof(path), "%s/request.yaml", e->d_name);
+                snprintf(incoming, sizeof(incoming), "%s/incoming", e->d_name);
                 if (faccessat(s->open_fd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
                         /* Complete but not yet renamed: finish it. */
+                        unlinkat(s->open_fd, incoming, 0);
                         if (renameat(s->open_fd, e->d_name, s->open_fd, id) < 0) {
                                 r = -errno;
                                 continue;
@@ -371,7 +378,15 @@ int spool_recover(struct spool *s, void (*done)(void *ctx, const char *id), void
                         if (done)
                                 done(ctx, id);
                 } else {
-                        /* The request file is still in work/ and will be taken again. */
+                        /* Not stored yet: the dropped file goes back to work/
+                         * under its id's name (still allocated to it) and is
+                         * taken again. */
+                        char back[64];
+                        snprintf(back, sizeof(back), "%s.yaml", id);
+                        if (renameat(s->open_fd, incoming, s->work_fd, back) < 0 && errno != ENOENT) {
+                                r = -errno;
+                                continue;
+                        }
                         char sub[300];
                         snprintf(sub, sizeof(sub), "%s/state", e->d_name);
                         unlinkat(s->open_fd, sub, 0);

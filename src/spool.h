@@ -47,9 +47,10 @@ int spool_next_id(struct spool *s, time_t now, char id[REQUEST_ID_LEN + 1]) __at
  * its file after the id it got; any other name is not trusted). */
 bool spool_id_allocated(struct spool *s, const char *id);
 
-/* Makes work/name the request.yaml of a new open/ID with state st. */
-int spool_store_request(struct spool *s, const char *work_name, const struct req_state *st)
-        __attribute__((warn_unused_result));
+/* Stores a new open/ID with state st and request.yaml = bytes (the
+ * validated content of work/name, which leaves work/). */
+int spool_store_request(struct spool *s, const char *work_name, const struct req_state *st, const char *bytes,
+                        size_t nbytes) __attribute__((warn_unused_result));
 
 /* Moves dirfd/name to quarantine/ with a NAME.reason file beside it.
  * The quarantine name is derived from the file's inode, so retrying
@@ -67,9 +68,10 @@ int spool_write_state(struct spool *s, const struct req_state *st) __attribute__
 int spool_read_request(struct spool *s, const char *id, bool closed, char **buf, size_t *len)
         __attribute__((warn_unused_result));
 
-/* Moves work/name into open/ID/dispositions/ as stored_name. */
-int spool_store_disposition(struct spool *s, const char *id, const char *work_name, const char *stored_name)
-        __attribute__((warn_unused_result));
+/* Stores bytes (the verified content of work/name) as
+ * open/ID/dispositions/stored_name and removes work/name. */
+int spool_store_disposition(struct spool *s, const char *id, const char *work_name, const char *stored_name,
+                            const char *bytes, size_t nbytes) __attribute__((warn_unused_result));
 bool spool_has_disposition(struct spool *s, const char *id, const char *stored_name);
 
 /* open/ID -> closed/ID. */

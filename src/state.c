@@ -46,9 +46,9 @@ size_t state_format(const struct req_state *st, char *buf, size_t size)
                 const struct history_entry *h = &st->history[i];
                 char nonce[2 * NONCE_BYTES + 1];
                 sodium_bin2hex(nonce, sizeof(nonce), h->nonce, sizeof(h->nonce));
-                n = snprintf(buf + used, size - used, "disposition %u %s %s %s %" PRId64 " %" PRId64 " %s\n",
+                n = snprintf(buf + used, size - used, "disposition %u %s %s %s %" PRId64 " %" PRId64 " %s %llu\n",
                              h->step, decision_name(h->decision), h->actor, h->to[0] ? h->to : "-",
-                             (int64_t)h->signed_at, (int64_t)h->accepted_at, nonce);
+                             (int64_t)h->signed_at, (int64_t)h->accepted_at, nonce, h->source_ino);
                 if (n < 0 || (size_t)n >= size - used)
                         return 0;
                 used += (size_t)n;
@@ -173,8 +173,14 @@ bool state_parse(const char *buf, size_t len, struct req_state *st, char *err, s
                 char decision[16], to[ACTOR_ID_MAX + 1], nonce[2 * NONCE_BYTES + 1];
                 long long signed_at, accepted_at;
                 int used = 0;
-                if (sscanf(line, "disposition %u %15s %64s %64s %lld %lld %32s%n", &h->step, decision, h->actor, to,
-                           &signed_at, &accepted_at, nonce, &used) != 7 || line[used] != '\0' ||
+                unsigned long long ino = 0;
+                int got = sscanf(line, "disposition %u %15s %64s %64s %lld %lld %32s %llu%n", &h->step, decision,
+                                 h->actor, to, &signed_at, &accepted_at, nonce, &ino, &used);
+                if (got == 7) /* written before the source inode was recorded */
+                        got = sscanf(line, "disposition %u %15s %64s %64s %lld %lld %32s%n", &h->step, decision,
+                                     h->actor, to, &signed_at, &accepted_at, nonce, &used) == 7 ? 8 : 0;
+                h->source_ino = ino;
+                if (got != 8 || line[used] != '\0' ||
                     !actor_id_valid(h->actor, strlen(h->actor)) ||
                     sodium_hex2bin(h->nonce, sizeof(h->nonce), nonce, strlen(nonce), NULL, NULL, NULL) != 0) {
                         snprintf(err, errlen, "bad disposition line %zu", st->n_history + 1);

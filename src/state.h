@@ -36,6 +36,8 @@ struct history_entry {
         time_t signed_at;               /* the disposition's own time */
         time_t accepted_at;
         unsigned char nonce[NONCE_BYTES];
+        unsigned long long source_ino;  /* inode of the dropped file: tells our own
+                                         * half-filed disposition from a replay */
 };
 
 struct req_state {

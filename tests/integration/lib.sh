@@ -96,6 +96,9 @@ wait_status() { # ID STATUS [tries of 0.1 s]
         fail "$1 did not reach status $2 (it is $(show_field "$1" status): $(show_field "$1" reason))"
 }
 
+# journaled MATCH...: this test's daemons journaled such an event.
+journaled() { [ -n "$(journal_of_test "$@" -o cat)" ]; }
+
 # quarantined NAME: the dropped file NAME was refused (its .reason exists).
 quarantined() { ls "$AKSES_SPOOL"/quarantine/*-"$1".reason >/dev/null 2>&1; }
 

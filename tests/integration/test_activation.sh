@@ -206,7 +206,7 @@ test_directory_outage_during_activation_completes_once() {
         wait_until step_is "$id" aktivasi
         "$REPO/tests/env/slapd-down" "$SLAPD_DIR"
         ctl approve "$id" --key "$KEY_ADMIN" >/dev/null
-        wait_until test "$(journal_of_test AKSES_EVENT=DIRECTORY_DOWN -o cat | wc -l)" -ge 1
+        wait_until journaled AKSES_EVENT=DIRECTORY_DOWN
         sleep 2         # a few retries while it is down
         assert_eq open "$(show_field "$id" status)" "waiting while the directory is down"
         assert_eq true "$(show_field "$id" awaiting_activation)"
@@ -256,7 +256,7 @@ test_daemon_keeps_taking_files_while_hashing() {
         start_daemon
         id=$(ctl submit "$(request_with 198111112005111008)")
         approve_all "$id"
-        wait_until test "$(journal_of_test AKSES_REQUEST_ID="$id" AKSES_EVENT=ACTIVATION_DUE -o cat | wc -l)" -ge 1
+        wait_until journaled AKSES_REQUEST_ID="$id" AKSES_EVENT=ACTIVATION_DUE
         # While the executor hashes, a new request is taken in and answered.
         other=$(ctl submit "$(request_with 198111112005111009)")
         wait_until step_is "$other" verifikasi

@@ -53,8 +53,13 @@ test_audit_reads_journal_files() {
         id=$(run_one_request 198404042009041013)
         stop_daemon
         journalctl --sync 2>/dev/null || true
-        dir=$(ls -d /var/log/journal/*/ /run/log/journal/*/ 2>/dev/null | while read -r d; do
-                ls "$d"/*.journal >/dev/null 2>&1 && echo "$d"; done | head -1)
+        dir=""
+        for d in /var/log/journal/*/ /run/log/journal/*/; do
+                if ls "$d"/*.journal >/dev/null 2>&1; then
+                        dir=$d
+                        break
+                fi
+        done
         [ -n "$dir" ] || fail "no journal directory found"
         capture ctl audit "$id" --directory "$dir"
         assert_eq 0 "$RC" "audit --directory: $OUT"
