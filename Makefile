@@ -33,7 +33,7 @@ CORE_OBJS  := $(CORE_SRCS:src/%.c=$(BUILD)/obj/%.o)
 UNIT_TESTS := test_ydoc test_policy test_request test_keys test_corpus test_chain test_password test_handover test_provision test_archive test_period
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: all check check-unit check-integration check-asan deps demo install uninstall clean run
+.PHONY: bench all check check-unit check-integration check-asan deps demo install uninstall clean run
 
 all: $(BUILD)/aksesd $(BUILD)/aksesctl
 
@@ -79,6 +79,10 @@ check: deps
 
 demo: deps all
 	tests/demo/demo
+
+# Figures, not assertions: idle RSS, intake rate, latency, throughput.
+bench: all
+	BUILD=$(abspath $(BUILD)) tests/bench/bench
 
 # Where `make install` puts things; each can be set on the command line.
 # PREFIX=/usr puts the unit in /lib/systemd/system, as Debian's systemd.pc

@@ -810,6 +810,7 @@ static void on_actor_done(struct daemon *d, struct req_state *st, struct job *jo
         const struct actor_job *aj = job->actor;
         time_t now = time(NULL);
         char outcome[600], name[HANDOVER_NAME_MAX];
+        char pwname[HANDOVER_NAME_MAX];        /* f->file may point here until the end */
         unsigned char digest[DIGEST_BYTES];
         const char *kind = "rotation";
         int r = 0;
@@ -845,7 +846,6 @@ static void on_actor_done(struct daemon *d, struct req_state *st, struct job *jo
         switch (aj->op) {
         case ACTOR_APPOINT: {
                 kind = "appointment";
-                char pwname[HANDOVER_NAME_MAX];
                 unsigned char xpk[crypto_box_PUBLICKEYBYTES];
                 snprintf(pwname, sizeof(pwname), "%s.password.sealed", st->id);
                 if (crypto_sign_ed25519_pk_to_curve25519(xpk, aj->key) != 0) {
