@@ -3,6 +3,8 @@
  */
 #include "audit.h"
 
+#include "diag.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -106,8 +108,11 @@ int audit_print(FILE *out, const struct audit_query *q, char *err, size_t errlen
                         }
                         fprintf(out, "}");
                 } else {
-                        /* time, event, then the message, which already says who did what */
-                        fprintf(out, "%s  %-21s %s\n", when, values[0], values[12]);
+                        /* time, event, then the message, which already says who did what;
+                         * names submitters chose may hold escape sequences: not raw */
+                        char safe[4096];
+                        diag_snip(safe, sizeof(safe), values[12], strlen(values[12]), 1000);
+                        fprintf(out, "%s  %-21s %s\n", when, values[0], safe);
                 }
                 count++;
         }

@@ -670,7 +670,19 @@ static void archive_record_id(struct daemon *d, const char *request_id, const ch
         if (digest)
                 digest_format(digest, hex);
         struct event_fields f = { .request_id = request_id, .actor = subject, .digest = hex, .file = ARCHIVE_FILE };
-        int r = d->daemon_key ? archive_append(d->spool.root_fd, d->daemon_key, time(NULL), kind, request_id, subject, digest)
+        /* Archive subjects are one word: a DN's spaces become %20. */
+        char word[201];
+        size_t o = 0;
+        for (const char *c = subject; *c && o + 4 < sizeof(word); c++) {
+                if (*c == ' ') {
+                        memcpy(word + o, "%20", 3);
+                        o += 3;
+                } else {
+                        word[o++] = *c;
+                }
+        }
+        word[o] = '\0';
+        int r = d->daemon_key ? archive_append(d->spool.root_fd, d->daemon_key, time(NULL), kind, request_id, word, digest)
                               : -ENOKEY;
         const char *who = request_id ? request_id : "aksesd";
         if (r < 0)

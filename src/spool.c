@@ -48,8 +48,10 @@ int spool_open(const char *path, bool create, struct spool *s, char *err, size_t
                 return r;
         }
         for (size_t i = 0; i < 7; i++) {
-                /* drop/ is where others write: group-writable, sticky. */
-                mode_t mode = i == 0 ? 01770 : 0750;
+                /* drop/ is where others write: group-writable, sticky, and
+                 * set-group-ID so that drop/.seq and dropped files carry the
+                 * drop group, which the daemon is a member of. */
+                mode_t mode = i == 0 ? 03770 : 0750;
                 if (create && mkdirat(s->root_fd, SUBDIRS[i], mode) == 0)
                         fchmodat(s->root_fd, SUBDIRS[i], mode, 0);      /* umask must not narrow it */
                 else if (create && errno != EEXIST) {
