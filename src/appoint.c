@@ -115,9 +115,21 @@ static int appoint(struct directory *dir, const struct actor_job *job, struct ar
                 if ((r = directory_modify(dir, job->dn, mods, n, NULL, false, err, errlen)) < 0)
                         return r;
         }
-        /* The role group. */
+        /* The role group; a Super Admin who was an Admin (or the other way
+         * round) leaves the other group, as the registry holds one role. */
         static const char *const gattrs[] = { "member", NULL };
         struct entry *g = NULL;
+        if (job->other_group_dn[0]) {
+                r = directory_read(dir, job->other_group_dn, gattrs, a, &g, err, errlen);
+                if (r < 0 && r != -ENOENT)
+                        return r;
+                if (r == 0 && has_value(entry_attr(g, "member"), job->dn, true)) {
+                        const char *m[] = { job->dn };
+                        struct mod del = { MOD_DELETE, "member", m, 1 };
+                        if ((r = directory_modify(dir, job->other_group_dn, &del, 1, NULL, false, err, errlen)) < 0)
+                                return r;
+                }
+        }
         if ((r = directory_read(dir, job->role_group_dn, gattrs, a, &g, err, errlen)) < 0)
                 return r;
         if (!has_value(entry_attr(g, "member"), job->dn, true)) {

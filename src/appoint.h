@@ -33,6 +33,7 @@ struct actor_job {
         char request_id[REQUEST_ID_LEN + 1];
         char dn[400];                   /* the appointee's account, or the rotated account */
         char role_group_dn[400];
+        char other_group_dn[400];       /* the other appointable role's group: left on appointment */
 };
 
 struct actor_result {

@@ -475,6 +475,13 @@ static int actor_job_for(struct daemon *d, const struct req_state *st, const str
         memcpy(job->key, who->key, sizeof(job->key));
         char *dn = dn_child("uid", who->id, p->accounts.people_base);
         char *group = dn_child("cn", role_name(job->role), p->accounts.role_base);
+        if (job->op == ACTOR_APPOINT) {
+                char *other = dn_child("cn", role_name(job->role == ROLE_ADMIN ? ROLE_SUPER_ADMIN : ROLE_ADMIN),
+                                       p->accounts.role_base);
+                if (other && strlen(other) < sizeof(job->other_group_dn))
+                        snprintf(job->other_group_dn, sizeof(job->other_group_dn), "%s", other);
+                free(other);
+        }
         int r = 0;
         if (!dn || !group || strlen(dn) >= sizeof(job->dn) || strlen(group) >= sizeof(job->role_group_dn)) {
                 snprintf(err, errlen, "cannot build the account's DN");
@@ -917,7 +924,8 @@ static void on_actor_done(struct daemon *d, struct req_state *st, struct job *jo
                 break;
         }
         }
-        archive_record(d, st, kind, aj->op == ACTOR_ROTATE ? aj->dn : aj->id, NULL);
+        /* Bound to the letter as received: the request's digest. */
+        archive_record(d, st, kind, aj->op == ACTOR_ROTATE ? aj->dn : aj->id, st->digest);
 
         /* The remaining steps (handover, report) are aksesd's own. */
         chain_advance(d->policy, st, now);

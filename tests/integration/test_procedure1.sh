@@ -242,6 +242,17 @@ test_admin_update_and_superadmin_revocation() {
         cp revoked.yaml "$AKSES_SPOOL/drop/"
         wait_until quarantined revoked.yaml
         assert_contains "$(cat "$AKSES_SPOOL"/quarantine/*-revoked.yaml.reason)" "'rina.wulandari' no longer holds role super_admin"
+
+        # The Admin becomes the Super Admin: he leaves the admin group.
+        sed -e "s/rina.wulandari/agus.pratama/" -e "s|key: \"ed25519:.*\"|key: \"$(cat agus-new.pub)\"|" \
+            "$REPO/conf/examples/superadmin-appoint.yaml" >promote.yaml
+        pr=$(ctl submit promote.yaml)
+        wait_until step_is "$pr" penunjukan
+        approve_as "$pr" "$KEY_KABID"
+        wait_done "$pr"
+        agus="uid=agus.pratama,ou=people,$LDAP_BASE"
+        assert_contains "$(ldap_admin ldapsearch -LLL -o ldif-wrap=no -b "cn=super_admin,ou=roles,$LDAP_BASE" -s base member)" "member: $agus"
+        assert_eq "" "$(ldap_admin ldapsearch -LLL -o ldif-wrap=no -b "cn=admin,ou=roles,$LDAP_BASE" -s base member | grep -F "$agus" || true)" "left the admin group"
         stop_daemon
         assert_contains "$(journal_of_test AKSES_EVENT=ACTOR_UPDATED -o cat)" "agus.pratama"
         assert_contains "$(journal_of_test AKSES_EVENT=ACTOR_REMOVED -o cat)" "rina.wulandari no longer holds role super_admin"
