@@ -27,6 +27,7 @@
 #include "password.h"
 #include "period.h"
 #include "provision.h"
+#include "registry.h"
 #include "diag.h"
 #include "disposition.h"
 #include "fileio.h"
@@ -914,6 +915,11 @@ static int cmd_report(const struct cli *cli, int argc, char **argv)
         struct req_state *states = NULL;
         size_t n = 0, skipped = 0;
         int rc = 0;
+        /* Appointees' names, when this user may read actors/. */
+        struct registry reg;
+        char rerr[256];
+        if (registry_load(sp.root_fd, &reg, rerr, sizeof(rerr)) == 0)
+                q.reg = &reg;
         int r = spool_collect(&sp, q.from, q.to, &states, &n, &skipped);
         if (r < 0) {
                 fprintf(stderr, "aksesctl: reading the spool: %s\n", strerror(-r));
@@ -927,6 +933,8 @@ static int cmd_report(const struct cli *cli, int argc, char **argv)
                 }
         }
         free(states);
+        if (q.reg)
+                registry_free(&reg);
         spool_close(&sp);
         policy_free(p);
         return rc;

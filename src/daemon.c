@@ -630,7 +630,7 @@ static int finish_after_activation(struct daemon *d, struct req_state *st, struc
         for (size_t i = 0; i < job->plan->n_groups && n_groups < ACTIVATE_MAX_GROUPS; i++)
                 groups[n_groups++] = job->plan->groups[i].cn;
         time_t now = time(NULL);
-        struct handover_info h = { .p = d->policy, .r = req, .st = st, .uid = job->plan->uid,
+        struct handover_info h = { .p = d->policy, .reg = &d->registry, .r = req, .st = st, .uid = job->plan->uid,
                                    .dn = job->plan->entry.dn, .uid_number = job->res.uid_number, .groups = groups,
                                    .n_groups = n_groups, .admin = st->n_history ? st->history[st->n_history - 1].actor : "",
                                    .activated_at = now };
@@ -787,7 +787,7 @@ static void write_period_report(struct daemon *d)
                 char *text = NULL;
                 size_t len = 0;
                 FILE *mem = open_memstream(&text, &len);
-                struct period_query q = { .from = from, .to = to, .format = formats[i],
+                struct period_query q = { .reg = &d->registry, .from = from, .to = to, .format = formats[i],
                                           .lang = d->policy->org.language, .now = time(NULL) };
                 int r = mem ? period_report(mem, d->policy, states, n, &q) : -ENOMEM;
                 if (mem)
@@ -1432,6 +1432,10 @@ int daemon_run(const struct daemon_options *opts)
         if (resolve_owners(&d) < 0)
                 goto out;
 
+        if (mkdirat(d.spool.root_fd, "actors", 0750) < 0 && errno != EEXIST) {
+                fprintf(stderr, "aksesd: actors/: %s\n", strerror(errno));
+                goto out;
+        }
         if ((r = registry_load(d.spool.root_fd, &d.registry, err, sizeof(err))) < 0) {
                 fprintf(stderr, "aksesd: actors/: %s\n", strerror(-r));
                 goto out;

@@ -12,6 +12,7 @@
  * back to the executor, which journals them once.
  */
 #include "handover.h"
+#include "registry.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -250,27 +251,32 @@ static void format_date(const struct ydate *dt, char out[16])
 /* "Name (id)" when the policy knows the actor (in `role` first, then in
  * any role), else the id alone: admins appointed through Procedure 1
  * live in the directory, not in the policy. */
-static void actor_label(const struct policy *p, enum role_id role, const char *id, char *out, size_t size)
+static void actor_label(const struct policy *p, const struct registry *reg, enum role_id role, const char *id,
+                        char *out, size_t size)
 {
         const struct actor *a = NULL;
         if (role >= 0 && role < ROLE_COUNT)
                 a = policy_find_actor(p, role, id);
         for (int r = 0; !a && r < ROLE_COUNT; r++)
                 a = policy_find_actor(p, (enum role_id)r, id);
+        const struct registered *e = a ? NULL : registry_get(reg, id);
+        if (e)
+                a = &e->actor;
         if (a && a->name)
                 snprintf(out, size, "%s (%s)", a->name, id);
         else
                 snprintf(out, size, "%s", str_or_dash(id));
 }
 
-static const char *actor_name(const struct policy *p, const char *id)
+static const char *actor_name(const struct policy *p, const struct registry *reg, const char *id)
 {
         for (int r = 0; r < ROLE_COUNT; r++) {
                 const struct actor *a = policy_find_actor(p, (enum role_id)r, id);
                 if (a && a->name)
                         return a->name;
         }
-        return str_or_dash(id);
+        const struct registered *e = registry_get(reg, id);
+        return e && e->name[0] ? e->name : str_or_dash(id);
 }
 
 static const struct workflow *workflow_of(const struct handover_info *h)
@@ -368,7 +374,7 @@ static void doc_signatures(struct doc *d, const struct handover_info *h, const s
 {
         char left[256], right[256];
         doc_printf(d, "%-*s%s\n\n\n\n", SIGN_COLUMN, L->handed_by, L->received_by);
-        snprintf(left, sizeof(left), "(%s)", actor_name(h->p, h->admin));
+        snprintf(left, sizeof(left), "(%s)", actor_name(h->p, h->reg, h->admin));
         snprintf(right, sizeof(right), "(%s)", str_or_dash(h->r->applicant.name));
         doc_printf(d, "%-*s%s\n", SIGN_COLUMN, left, right);
         snprintf(right, sizeof(right), "%s %s", L->nip, str_or_dash(h->r->applicant.nip));
@@ -398,13 +404,13 @@ static void build_form(struct doc *d, const struct handover_info *h, const char 
                 if (e->decision != DECISION_APPROVE || !w || e->step >= w->n_steps)
                         continue;
                 const struct step *s = &w->steps[e->step];
-                actor_label(p, s->role, e->actor, buf, sizeof(buf));
+                actor_label(p, h->reg, s->role, e->actor, buf, sizeof(buf));
                 time_format_utc(e->accepted_at, when);
                 doc_printf(d, "  %u. %s — %s: %s, %s %s", ++n, s->id, role_title(p, s->role), buf,
                            L->approved_at, when);
                 if (e->to[0]) {
                         enum role_id next = e->step + 1 < w->n_steps ? w->steps[e->step + 1].role : ROLE_NONE;
-                        actor_label(p, next, e->to, buf, sizeof(buf));
+                        actor_label(p, h->reg, next, e->to, buf, sizeof(buf));
                         doc_printf(d, ", %s %s", L->forwarded_to, buf);
                 }
                 doc_printf(d, "\n");
@@ -413,7 +419,7 @@ static void build_form(struct doc *d, const struct handover_info *h, const char 
                 doc_printf(d, "  %s\n", L->none);
 
         doc_printf(d, "\n%s\n", L->execution);
-        actor_label(p, ROLE_ADMIN, h->admin, buf, sizeof(buf));
+        actor_label(p, h->reg, ROLE_ADMIN, h->admin, buf, sizeof(buf));
         doc_kv(d, L->admin, buf);
         time_format_utc(h->activated_at, when);
         doc_kv(d, L->activated_at, when);
@@ -454,7 +460,7 @@ static void build_report(struct doc *d, const struct handover_info *h, const cha
         doc_printf(d, "%-*s: %s\n", LABEL_WIDTH + 2, L->to, role_title(p, ROLE_KEPALA_BIDANG));
         if (head->n_members > 0)
                 doc_printf(d, "%-*s  %s\n", LABEL_WIDTH + 2, "", str_or_dash(head->members[0].name));
-        actor_label(p, ROLE_ADMIN, h->admin, buf, sizeof(buf));
+        actor_label(p, h->reg, ROLE_ADMIN, h->admin, buf, sizeof(buf));
         doc_printf(d, "%-*s: %s — %s\n\n", LABEL_WIDTH + 2, L->from, role_title(p, ROLE_ADMIN), buf);
 
         doc_request(d, h, L, true);
@@ -490,7 +496,7 @@ static void build_report(struct doc *d, const struct handover_info *h, const cha
                 }
                 doc_printf(d, "  %zu. %s — %s\n", i + 1, s->id, role_title(p, s->role));
                 if (actor) {
-                        actor_label(p, s->role, actor, buf, sizeof(buf));
+                        actor_label(p, h->reg, s->role, actor, buf, sizeof(buf));
                         if (automatic)
                                 doc_printf(d, "     %-*s: %s; %s\n", LABEL_WIDTH - 3, L->actor, buf, L->by_aksesd);
                         else
@@ -532,7 +538,7 @@ static void build_report(struct doc *d, const struct handover_info *h, const cha
         doc_kv(d, L->activated_at, when);
         doc_kv(d, L->form_name, form_name);
 
-        doc_printf(d, "\n%s\n\n%s,\n\n\n\n(%s)\n", L->closing, role_title(p, ROLE_ADMIN), actor_name(p, h->admin));
+        doc_printf(d, "\n%s\n\n%s,\n\n\n\n(%s)\n", L->closing, role_title(p, ROLE_ADMIN), actor_name(p, h->reg, h->admin));
 }
 
 static int write_doc(int dirfd, const char *name, struct doc *d)

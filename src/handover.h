@@ -19,8 +19,11 @@
 #include "request.h"
 #include "state.h"
 
+struct registry;
+
 struct handover_info {
         const struct policy *p;
+        const struct registry *reg;     /* appointed actors' names (may be NULL) */
         const struct request *r;        /* the skpd-access request */
         const struct req_state *st;     /* its state (id, history, times) */
         const char *uid, *dn;

@@ -46,6 +46,7 @@
  * spreadsheet works for either language.
  */
 #include "period.h"
+#include "registry.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -488,10 +489,11 @@ static const char *workflow_title(const struct policy *p, enum request_kind k)
         return p->workflows[k].title ? p->workflows[k].title : kind_name(k);
 }
 
-static const char *actor_name(const struct policy *p, enum role_id r, const char *id)
+static const char *actor_name(const struct out *o, enum role_id r, const char *id)
 {
-        const struct actor *a = r >= 0 && r < ROLE_COUNT ? policy_find_actor(p, r, id) : NULL;
-        return a && a->name ? a->name : "";
+        const struct actor *a = r >= 0 && r < ROLE_COUNT ? policy_find_actor(o->p, r, id) : NULL;
+        const struct registered *e = a ? NULL : registry_get(o->q->reg, id);
+        return a && a->name ? a->name : e ? e->name : "";
 }
 
 static bool automatic(const struct step *s)
@@ -790,7 +792,7 @@ static void actor_table(struct out *o, const struct figures *f, struct table *t)
                 const struct workflow *w = &o->p->workflows[r->kind];
                 table_row(o, t, r->actor, r->role == ROLE_NONE ? "-" : role_name(r->role),
                           r->step < w->n_steps ? w->steps[r->step].id : "?", fmt_cell(o, "%zu", r->approvals),
-                          fmt_cell(o, "%zu", r->rejections), actor_name(o->p, r->role, r->actor));
+                          fmt_cell(o, "%zu", r->rejections), actor_name(o, r->role, r->actor));
         }
 }
 
@@ -1123,7 +1125,7 @@ static void csv_report(struct out *o, const struct figures *f)
                 const struct actor_row *r = &f->actors[i];
                 const struct workflow *w = &o->p->workflows[r->kind];
                 const char *c[C_COUNT] = {
-                        [C_SECTION] = "actor", [C_NAME] = actor_name(o->p, r->role, r->actor),
+                        [C_SECTION] = "actor", [C_NAME] = actor_name(o, r->role, r->actor),
                         [C_WORKFLOW] = kind_name(r->kind), [C_STEP] = r->step < w->n_steps ? w->steps[r->step].id : "",
                         [C_ROLE] = r->role == ROLE_NONE ? "" : role_name(r->role), [C_ACTOR] = r->actor,
                         [C_APPROVALS] = fmt_cell(o, "%zu", r->approvals),

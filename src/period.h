@@ -18,7 +18,10 @@
 
 enum period_format { PERIOD_TEXT, PERIOD_CSV, PERIOD_HTML };
 
+struct registry;
+
 struct period_query {
+        const struct registry *reg;     /* appointed actors' names (may be NULL) */
         time_t from, to;                /* received in [from, to) */
         const char *skpd;               /* NULL: every SKPD */
         enum period_format format;

@@ -110,9 +110,9 @@ int registry_load(int dirfd, struct registry *reg, char *err, size_t errlen)
 {
         memset(reg, 0, sizeof(*reg));
         err[0] = '\0';
-        if (mkdirat(dirfd, ACTORS_DIR, 0750) < 0 && errno != EEXIST)
-                return -errno;
         int fd = openat(dirfd, ACTORS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0 && errno == ENOENT)
+                return 0;       /* nobody appointed yet */
         DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
         if (!dir) {
                 int r = -errno;

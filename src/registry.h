@@ -35,8 +35,9 @@ struct registry {
         size_t n, cap;
 };
 
-/* Loads every actors/ file under dirfd (the spool root).  A file that does
- * not parse is skipped and named in err (the caller journals it). */
+/* Loads every actors/ file under dirfd (the spool root; no actors/ yet
+ * means nobody appointed).  A file that does not parse is skipped and
+ * named in err (the caller journals it).  Creates nothing. */
 int registry_load(int dirfd, struct registry *reg, char *err, size_t errlen) __attribute__((warn_unused_result));
 void registry_free(struct registry *reg);
 

@@ -141,6 +141,10 @@ LDIF
         assert_eq penunjukan "$(show_field "$fg" step)" "the forged appointment did not proceed"
         stop_daemon
 
+        # Appointees are named by their letters' names, not just their ids.
+        assert_contains "$(cat "$AKSES_SPOOL/outbox/$req.serah-terima.txt")" "Agus Pratama, A.Md."
+        assert_contains "$(ctl report --from "$(date +%Y-%m-%d)" --to "$(date +%Y-%m-%d)")" "Rina Wulandari, S.Kom."
+
         events=$(journal_of_test -o export | sed -n 's/^AKSES_EVENT=//p' | sort | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' ')
         assert_contains "$events" "ACTOR_APPOINTED=2"
         assert_contains "$events" "ACTOR_REMOVED=1"
