@@ -183,6 +183,11 @@ void activate_account(struct directory *dir, const struct policy *p, struct acco
                         r = directory_read(dir, plan->entry.dn, attrs, plan->arena, &existing, err, sizeof(err));
                         if (r == 0 && provision_conflict(plan, existing, err, sizeof(err)))
                                 r = -EPERM;
+                        /* Made meanwhile by another worker: keep its uidNumber
+                         * (the one allocated here stays unused). */
+                        const struct attr_values *u = r == 0 && plan->posix ? entry_attr(existing, "uidNumber") : NULL;
+                        if (u && u->n == 1 && provision_set_uid_number(plan, strtoul(u->values[0], NULL, 10)) == 0)
+                                res->uid_number = strtoul(u->values[0], NULL, 10);
                 } else if (r == 0) {
                         res->created = true;
                 }

@@ -112,7 +112,8 @@ static int fail(struct directory *d, int rc, const char *what, char *err, size_t
         }
         switch (rc) {
         case LDAP_NO_SUCH_OBJECT: return -ENOENT;
-        case LDAP_ALREADY_EXISTS: return -EEXIST;
+        case LDAP_ALREADY_EXISTS:
+        case LDAP_TYPE_OR_VALUE_EXISTS: return -EEXIST;       /* already there: another worker, or a retried write */
         case LDAP_ASSERTION_FAILED: return -ECANCELED;
         case LDAP_INVALID_CREDENTIALS:
         case LDAP_INSUFFICIENT_ACCESS:

@@ -10,7 +10,8 @@
  * into sodium_malloc memory; it is never logged.  Not thread-safe: one
  * thread (the executor's) owns a session.
  *
- * Return codes: 0; -ENOENT no such entry; -EEXIST already exists;
+ * Return codes: 0; -ENOENT no such entry; -EEXIST the entry or value
+ * already exists;
  * -ECANCELED an assertion failed; -EAGAIN the directory is unreachable
  * (retry later; the session is dropped and re-made on the next call);
  * -EACCES the bind or an operation was refused; -EIO anything else.

@@ -14,8 +14,21 @@
 #include "directory.h"
 #include "password.h"
 
-struct executor {
+#define EXECUTOR_MAX_THREADS 8
+
+/* One worker: its thread and its own LDAP session (sessions are not
+ * shared between threads). */
+struct worker {
+        struct executor *x;
         pthread_t thread;
+        bool started;
+        struct directory *dir;
+        struct policy *dir_policy;      /* the policy the session was made for */
+};
+
+struct executor {
+        struct worker workers[EXECUTOR_MAX_THREADS];
+        size_t n_workers;
         pthread_mutex_t lock;
         pthread_cond_t wake;
         struct job *head, *tail;
@@ -24,9 +37,6 @@ struct executor {
         sd_event_source *source;
         executor_done_fn done;
         void *ctx;
-        /* Thread side: the session and the policy it was made for. */
-        struct directory *dir;
-        struct policy *dir_policy;
 };
 
 void executor_job_free(struct job *job)
@@ -41,18 +51,18 @@ void executor_job_free(struct job *job)
         free(job);
 }
 
-static void run_job(struct executor *x, struct job *job)
+static void run_job(struct worker *w, struct job *job)
 {
         /* A reload hands us jobs under a new policy: new session. */
-        if (x->dir && x->dir_policy != job->policy) {
-                directory_close(x->dir);
-                policy_free(x->dir_policy);
-                x->dir = NULL;
-                x->dir_policy = NULL;
+        if (w->dir && w->dir_policy != job->policy) {
+                directory_close(w->dir);
+                policy_free(w->dir_policy);
+                w->dir = NULL;
+                w->dir_policy = NULL;
         }
-        if (!x->dir) {
+        if (!w->dir) {
                 char err[512];
-                if (directory_open(job->policy, &x->dir, err, sizeof(err)) < 0) {
+                if (directory_open(job->policy, &w->dir, err, sizeof(err)) < 0) {
                         memset(&job->res, 0, sizeof(job->res));
                         memset(&job->ares, 0, sizeof(job->ares));
                         job->res.status = job->ares.status = -EAGAIN;
@@ -60,17 +70,18 @@ static void run_job(struct executor *x, struct job *job)
                         snprintf(job->ares.reason, sizeof(job->ares.reason), "%s", err);
                         return;
                 }
-                x->dir_policy = policy_ref(job->policy);
+                w->dir_policy = policy_ref(job->policy);
         }
         if (job->actor)
-                appoint_run(x->dir, job->policy, job->actor, &job->ares);
+                appoint_run(w->dir, job->policy, job->actor, &job->ares);
         else
-                activate_account(x->dir, job->policy, job->plan, &job->res);
+                activate_account(w->dir, job->policy, job->plan, &job->res);
 }
 
 static void *thread_main(void *arg)
 {
-        struct executor *x = arg;
+        struct worker *w = arg;
+        struct executor *x = w->x;
         for (;;) {
                 pthread_mutex_lock(&x->lock);
                 while (!x->head && !x->stopping)
@@ -85,13 +96,13 @@ static void *thread_main(void *arg)
                         x->tail = NULL;
                 pthread_mutex_unlock(&x->lock);
 
-                run_job(x, job);
+                run_job(w, job);
                 /* Hand the pointer back; a pipe write of a pointer is atomic. */
                 while (write(x->pipe_wr, &job, sizeof(job)) < 0 && errno == EINTR)
                         ;
         }
-        directory_close(x->dir);
-        policy_free(x->dir_policy);
+        directory_close(w->dir);
+        policy_free(w->dir_policy);
         return NULL;
 }
 
@@ -125,11 +136,17 @@ int executor_start(sd_event *e, executor_done_fn done, void *ctx, struct executo
         pthread_mutex_init(&x->lock, NULL);
         pthread_cond_init(&x->wake, NULL);
         int r = sd_event_add_io(e, &x->source, x->pipe_rd, EPOLLIN, on_done, x);
-        if (r < 0 || (r = -pthread_create(&x->thread, NULL, thread_main, x)) < 0) {
-                sd_event_source_unref(x->source);
-                close(fds[0]);
-                close(fds[1]);
-                free(x);
+        /* One worker per core: argon2id is the cost, and each hash runs on
+         * one core. */
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        x->n_workers = cores < 1 ? 1 : cores > EXECUTOR_MAX_THREADS ? EXECUTOR_MAX_THREADS : (size_t)cores;
+        for (size_t i = 0; r >= 0 && i < x->n_workers; i++) {
+                x->workers[i].x = x;
+                r = -pthread_create(&x->workers[i].thread, NULL, thread_main, &x->workers[i]);
+                x->workers[i].started = r == 0;
+        }
+        if (r < 0) {
+                executor_stop(x);
                 return r;
         }
         *ret = x;
@@ -155,9 +172,11 @@ void executor_stop(struct executor *x)
                 return;
         pthread_mutex_lock(&x->lock);
         x->stopping = true;
-        pthread_cond_signal(&x->wake);
+        pthread_cond_broadcast(&x->wake);
         pthread_mutex_unlock(&x->lock);
-        pthread_join(x->thread, NULL);
+        for (size_t i = 0; i < x->n_workers; i++)
+                if (x->workers[i].started)
+                        pthread_join(x->workers[i].thread, NULL);
         for (struct job *j = x->head, *next; j; j = next) {
                 next = j->next;
                 executor_job_free(j);
