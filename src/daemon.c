@@ -49,6 +49,28 @@ struct open_entry {
         bool untimed;           /* with the executor: no person's deadline runs */
 };
 
+/* Intake is group-committed: names from inotify wait in a bounded queue,
+ * a defer source drains it, and the requests of a batch are stored
+ * without a sync each, made durable by one, and only then journaled
+ * (docs/DESIGN.md, "Write orders"). */
+#define INTAKE_QUEUE 4096       /* names waiting; beyond it drop/ is read again */
+#define INTAKE_BATCH 256        /* files taken, and requests stored, per sync */
+
+/* A request validated and waiting in work/ for its batch's sync. */
+struct intake_item {
+        char name[256];
+        char id[REQUEST_ID_LEN + 1];    /* "" until the batch allocates one */
+        enum request_kind kind;
+        unsigned char digest[DIGEST_BYTES];
+        uid_t owner;
+        char submitter[33];
+        time_t received;
+        char skpd[33], letter[101], subject[ACTOR_ID_MAX + 1];
+        char *buf;                      /* the validated bytes, stored as request.yaml */
+        size_t len;
+        bool failed;                    /* journaled; left for the next start */
+};
+
 struct daemon {
         const struct daemon_options *opts;
         struct policy *policy;
@@ -79,6 +101,13 @@ struct daemon {
         struct secret_key *daemon_key;  /* signs the archive */
         int vault_fd;                   /* sealed super administrator credentials */
         char *spool_path;               /* the spool in use (a reload does not move it) */
+        char **queue;                   /* names from inotify, a ring of INTAKE_QUEUE */
+        size_t q_head, q_len;
+        bool rescan;                    /* names were lost (queue or inotify overflow): read drop/ again */
+        DIR *scan;                      /* drop/ being read again */
+        sd_event_source *drain;
+        struct intake_item *batch;      /* INTAKE_BATCH of them */
+        size_t n_batch;
 };
 
 static void update_status(struct daemon *d)
@@ -284,7 +313,105 @@ static bool id_from_name(const char *name, char id[REQUEST_ID_LEN + 1])
         return true;
 }
 
-static void take_request(struct daemon *d, const char *name, const char *buf, size_t len, uid_t owner,
+static void item_state(const struct intake_item *it, struct req_state *st)
+{
+        memset(st, 0, sizeof(*st));
+        snprintf(st->id, sizeof(st->id), "%s", it->id);
+        st->kind = it->kind;
+        memcpy(st->digest, it->digest, sizeof(st->digest));
+        st->submitter_uid = it->owner;
+        snprintf(st->submitter, sizeof(st->submitter), "%s", it->submitter);
+        st->received = it->received;
+        st->step_started = it->received;
+        snprintf(st->skpd, sizeof(st->skpd), "%s", it->skpd);
+        snprintf(st->letter, sizeof(st->letter), "%s", it->letter);
+        snprintf(st->subject, sizeof(st->subject), "%s", it->subject);
+        st->status = STATUS_OPEN;
+}
+
+/* Stores the batch: ids with one update of drop/.seq, every request staged
+ * without a sync, one sync, then each published (its dropped file removed)
+ * and journaled.  Nothing is journaled before it is durable, and the
+ * dropped file is kept until its stored copy is. */
+static void intake_commit(struct daemon *d)
+{
+        size_t n = d->n_batch, need = 0;
+        if (n == 0)
+                return;
+        d->n_batch = 0;
+        struct intake_item *b = d->batch;
+        int r = 0;
+        for (size_t i = 0; i < n; i++)
+                need += !b[i].id[0];
+        if (need) {
+                char (*ids)[REQUEST_ID_LEN + 1] = malloc(need * sizeof(*ids));
+                r = ids ? spool_next_ids(&d->spool, time(NULL), need, ids) : -ENOMEM;
+                for (size_t i = 0, k = 0; i < n; i++) {
+                        if (b[i].id[0])
+                                continue;
+                        if (r == 0) {
+                                memcpy(b[i].id, ids[k++], sizeof(b[i].id));
+                                continue;
+                        }
+                        b[i].failed = true;
+                        journal_event(&d->journal, EV_INPUT_QUARANTINED, LOG_ERR, NULL,
+                                      "cannot allocate a request id for %s: %s; it stays in work/", b[i].name,
+                                      strerror(-r));
+                }
+                free(ids);
+        }
+        size_t staged = 0;
+        for (size_t i = 0; i < n; i++) {
+                struct req_state st;
+                if (b[i].failed)
+                        continue;
+                item_state(&b[i], &st);
+                if ((r = spool_stage_request(&d->spool, b[i].name, &st, b[i].buf, b[i].len)) < 0) {
+                        b[i].failed = true;
+                        journal_event(&d->journal, EV_INPUT_QUARANTINED, LOG_ERR, NULL,
+                                      "cannot store request %s: %s; it is retried at restart", b[i].name, strerror(-r));
+                        continue;
+                }
+                staged++;
+        }
+        /* The one sync of the batch: states, stored requests, the dropped
+         * files moved beside them and the id counter, all durable. */
+        if (staged && (r = spool_sync(&d->spool)) < 0) {
+                for (size_t i = 0; i < n; i++) {
+                        if (b[i].failed)
+                                continue;
+                        b[i].failed = true;
+                        journal_event(&d->journal, EV_INPUT_QUARANTINED, LOG_ERR, NULL,
+                                      "cannot store request %s: %s; it is retried at restart", b[i].name, strerror(-r));
+                }
+        }
+        for (size_t i = 0; i < n; i++) {
+                struct req_state st;
+                if (b[i].failed)
+                        continue;
+                /* Published, then journaled at once: a crash in between is the
+                 * only way to lose these events, as before batching. */
+                if ((r = spool_publish_request(&d->spool, b[i].id)) < 0) {
+                        journal_event(&d->journal, EV_INPUT_QUARANTINED, LOG_ERR, NULL,
+                                      "cannot store request %s as %s: %s; it is completed at restart", b[i].name,
+                                      b[i].id, strerror(-r));
+                        continue;
+                }
+                item_state(&b[i], &st);
+                struct event_fields f = { .request_id = st.id, .skpd = st.skpd, .letter = st.letter,
+                                          .submitter = b[i].submitter, .file = b[i].name };
+                journal_event(&d->journal, EV_REQUEST_RECEIVED, LOG_NOTICE, &f, "%s received: %s from %s%s%s, letter %s",
+                              st.id, kind_name(st.kind), b[i].submitter, st.skpd[0] ? " for " : "", st.skpd,
+                              st.letter[0] ? st.letter : "(none)");
+                journal_step(d, &st);
+                index_request(d, &st);
+        }
+        for (size_t i = 0; i < n; i++)
+                free(b[i].buf);
+}
+
+/* Validates a request and adds it to the batch; takes buf. */
+static void take_request(struct daemon *d, const char *name, char *buf, size_t len, uid_t owner,
                          const char *submitter)
 {
         time_t now = time(NULL);
@@ -298,52 +425,51 @@ static void take_request(struct daemon *d, const char *name, const char *buf, si
                 quarantine(d, name, NULL, submitter, text ? text : "invalid request (out of memory describing it)");
                 free(text);
                 diag_free(&diags);
+                free(buf);
                 return;
         }
         diag_free(&diags);
 
-        struct req_state st = { 0 };
-        struct req_state existing;
-        bool closed;
-        char err[256];
-        if (id_from_name(name, st.id) && spool_id_allocated(&d->spool, st.id)) {
-                if (spool_read_state(&d->spool, st.id, &existing, &closed, err, sizeof(err)) != -ENOENT) {
+        if (!d->batch && !(d->batch = calloc(INTAKE_BATCH, sizeof(*d->batch)))) {
+                request_free(req);
+                free(buf);
+                journal_event(&d->journal, EV_INPUT_QUARANTINED, LOG_ERR, NULL,
+                              "cannot take %s: out of memory; it stays in work/", name);
+                return;
+        }
+        struct intake_item *it = &d->batch[d->n_batch];
+        memset(it, 0, sizeof(*it));
+        char id[REQUEST_ID_LEN + 1];
+        if (id_from_name(name, id) && spool_id_allocated(&d->spool, id)) {
+                struct req_state existing;
+                bool closed, queued = false;
+                char err[256];
+                for (size_t i = 0; i < d->n_batch; i++)
+                        queued |= strcmp(d->batch[i].id, id) == 0;
+                if (queued || spool_read_state(&d->spool, id, &existing, &closed, err, sizeof(err)) != -ENOENT) {
                         request_free(req);
-                        quarantine(d, name, st.id, submitter, "the request id in the file name is already in use");
+                        free(buf);
+                        quarantine(d, name, id, submitter, "the request id in the file name is already in use");
                         return;
                 }
-        } else if ((r = spool_next_id(&d->spool, now, st.id)) < 0) {
-                request_free(req);
-                journal_event(&d->journal, EV_INPUT_QUARANTINED, LOG_ERR, NULL,
-                              "cannot allocate a request id for %s: %s; it stays in work/", name, strerror(-r));
-                return;
+                memcpy(it->id, id, sizeof(it->id));
         }
-        st.kind = req->kind;
-        content_digest(buf, len, st.digest);
-        st.submitter_uid = owner;
-        snprintf(st.submitter, sizeof(st.submitter), "%s", submitter);
-        st.received = now;
-        st.step_started = now;
-        snprintf(st.skpd, sizeof(st.skpd), "%s", req->skpd ? req->skpd : "");
-        snprintf(st.letter, sizeof(st.letter), "%s", req->letter_number ? req->letter_number : "");
-        snprintf(st.subject, sizeof(st.subject), "%s", req->appointee.id ? req->appointee.id : "");
-        st.status = STATUS_OPEN;
+        snprintf(it->name, sizeof(it->name), "%s", name);
+        it->kind = req->kind;
+        content_digest(buf, len, it->digest);
+        it->owner = owner;
+        snprintf(it->submitter, sizeof(it->submitter), "%s", submitter);
+        it->received = now;
+        snprintf(it->skpd, sizeof(it->skpd), "%s", req->skpd ? req->skpd : "");
+        snprintf(it->letter, sizeof(it->letter), "%s", req->letter_number ? req->letter_number : "");
+        snprintf(it->subject, sizeof(it->subject), "%s", req->appointee.id ? req->appointee.id : "");
         request_free(req);
-
-        r = spool_store_request(&d->spool, name, &st, buf, len);
-        if (r < 0) {
-                journal_event(&d->journal, EV_INPUT_QUARANTINED, LOG_ERR, NULL,
-                              "cannot store request %s: %s; it stays in work/ and is retried at restart", name,
-                              strerror(-r));
-                return;
-        }
-        struct event_fields f = { .request_id = st.id, .skpd = st.skpd, .letter = st.letter, .submitter = submitter,
-                                  .file = name };
-        journal_event(&d->journal, EV_REQUEST_RECEIVED, LOG_NOTICE, &f, "%s received: %s from %s%s%s, letter %s",
-                      st.id, kind_name(st.kind), submitter, st.skpd[0] ? " for " : "", st.skpd,
-                      st.letter[0] ? st.letter : "(none)");
-        journal_step(d, &st);
-        index_request(d, &st);
+        /* Only the bytes: read_file_checked's buffer is the size of the cap. */
+        char *small = realloc(buf, len + 1);
+        it->buf = small ? small : buf;
+        it->len = len;
+        if (++d->n_batch == INTAKE_BATCH)
+                intake_commit(d);
 }
 
 /* --- dispositions -------------------------------------------------------- */
@@ -1197,9 +1323,13 @@ static void process_work_file(struct daemon *d, const char *name)
         if (reason[0]) {
                 quarantine(d, name, NULL, submitter, reason);
         } else if (disposition_is(buf, len)) {
+                /* The requests taken before it are stored and journaled
+                 * first: it may be for one of them. */
+                intake_commit(d);
                 take_disposition(d, name, buf, len, submitter);
         } else {
                 take_request(d, name, buf, len, st.st_uid, submitter);
+                return;         /* buf is the batch's now */
         }
         free(buf);
 }
@@ -1215,9 +1345,16 @@ static void take_file(struct daemon *d, const char *name)
                               d->policy->spool.min_free_mib, d->policy->spool.min_free_inodes);
                 sd_event_source_set_enabled(d->space_timer, SD_EVENT_ON);
                 update_status(d);
+                intake_commit(d);       /* what was already claimed */
                 return;
         }
         int r = spool_claim(&d->spool, name);
+        if (r == -EEXIST) {
+                /* A file of that name dropped again while the first waits in
+                 * work/ for its batch: store the batch, which moves it out. */
+                intake_commit(d);
+                r = spool_claim(&d->spool, name);
+        }
         if (r == -ENOENT)
                 return;
         if (r < 0) {
@@ -1244,14 +1381,86 @@ static void scan_dir(struct daemon *d, int dirfd, void (*fn)(struct daemon *, co
         closedir(dir);
 }
 
+/* The next name to take: from the queue, else from drop/ read again. */
+static bool next_name(struct daemon *d, char name[256])
+{
+        if (d->q_len > 0) {
+                char *q = d->queue[d->q_head];
+                snprintf(name, 256, "%s", q);
+                free(q);
+                d->q_head = (d->q_head + 1) % INTAKE_QUEUE;
+                d->q_len--;
+                return true;
+        }
+        for (;;) {
+                if (!d->scan && d->rescan) {
+                        d->rescan = false;
+                        int fd = openat(d->spool.drop_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        d->scan = fd >= 0 ? fdopendir(fd) : NULL;
+                        if (!d->scan && fd >= 0)
+                                close(fd);
+                }
+                if (!d->scan)
+                        return false;
+                struct dirent *e;
+                while ((e = readdir(d->scan)))
+                        if (e->d_name[0] != '.') {
+                                snprintf(name, 256, "%s", e->d_name);
+                                return true;
+                        }
+                closedir(d->scan);
+                d->scan = NULL;
+        }
+}
+
+static void clear_queue(struct daemon *d)
+{
+        for (; d->q_len > 0; d->q_len--, d->q_head = (d->q_head + 1) % INTAKE_QUEUE)
+                free(d->queue[d->q_head]);
+        if (d->scan)
+                closedir(d->scan);
+        d->scan = NULL;
+}
+
+/* One batch per dispatch, so that signals, timers and the executor's
+ * results get their turn between batches. */
+static int on_drain(sd_event_source *s, void *userdata)
+{
+        struct daemon *d = userdata;
+        char name[256];
+        for (size_t taken = 0; taken < INTAKE_BATCH && !d->intake_paused && next_name(d, name); taken++)
+                take_file(d, name);
+        intake_commit(d);
+        if (d->intake_paused) {
+                clear_queue(d);         /* drop/ is read again when intake resumes */
+                d->rescan = false;
+        }
+        if (d->q_len == 0 && !d->scan && !d->rescan)
+                sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        return 0;
+}
+
+static void want_drain(struct daemon *d)
+{
+        sd_event_source_set_enabled(d->drain, SD_EVENT_ON);
+}
+
 static int on_inotify(sd_event_source *s, const struct inotify_event *ev, void *userdata)
 {
         (void)s;
         struct daemon *d = userdata;
-        if (ev->mask & IN_Q_OVERFLOW)
-                scan_dir(d, d->spool.drop_fd, take_file);
-        else if (ev->len > 0)
-                take_file(d, ev->name);
+        /* Only queued here: the drain takes them in batches. */
+        if (ev->mask & IN_Q_OVERFLOW) {
+                d->rescan = true;
+        } else if (ev->len > 0 && ev->name[0] != '.' && !d->intake_paused) {
+                char *name = d->q_len < INTAKE_QUEUE ? strdup(ev->name) : NULL;
+                if (name) {
+                        d->queue[(d->q_head + d->q_len++) % INTAKE_QUEUE] = name;
+                } else {
+                        d->rescan = true;       /* a full queue loses no file: drop/ is read again */
+                }
+        }
+        want_drain(d);
         return 0;
 }
 
@@ -1266,7 +1475,8 @@ static int on_space_timer(sd_event_source *s, uint64_t usec, void *userdata)
         d->intake_paused = false;
         journal_event(&d->journal, EV_INTAKE_RESUMED, LOG_NOTICE, NULL, "intake resumed: space is available again");
         update_status(d);
-        scan_dir(d, d->spool.drop_fd, take_file);
+        d->rescan = true;
+        want_drain(d);
         return 0;
 }
 
@@ -1394,11 +1604,16 @@ static void reindex_all(struct daemon *d)
         scan_dir(d, d->spool.open_fd, index_one);
 }
 
-static void recovered(void *ctx, const char *id)
+static void recovered(void *ctx, const char *id, enum recover_what what, const char *why)
 {
         struct daemon *d = ctx;
-        journal_event(&d->journal, EV_REQUEST_RECEIVED, LOG_NOTICE, &(struct event_fields){ .request_id = id },
-                      "%s received (intake completed after a restart)", id);
+        struct event_fields f = { .request_id = id };
+        if (what == RECOVER_STUCK)
+                journal_event(&d->journal, EV_STATE_CORRUPT, LOG_ERR, &f,
+                              "%s: intake interrupted by a crash and not completed: %s", id, why);
+        else
+                journal_event(&d->journal, EV_REQUEST_RECEIVED, LOG_NOTICE, &f, "%s received (intake completed after a restart%s)",
+                              id, what == RECOVER_RESTORED ? "; request.yaml restored from the dropped file" : "");
 }
 
 static void count_quarantine(struct daemon *d, const char *name)
@@ -1471,6 +1686,10 @@ int daemon_run(const struct daemon_options *opts)
             (r = sd_event_add_time(d.event, &d.space_timer, CLOCK_REALTIME, 0, 1000000, on_space_timer, &d)) < 0 ||
             (r = sd_event_add_time(d.event, &d.retry_timer, CLOCK_MONOTONIC, 0, 100000, on_retry, &d)) < 0 ||
             (r = sd_event_add_time(d.event, &d.period_timer, CLOCK_REALTIME, 0, 1000000, on_period, &d)) < 0 ||
+            (r = sd_event_add_defer(d.event, &d.drain, on_drain, &d)) < 0 ||
+            /* Below every other source: names pile up while inotify has
+             * more to say, and are then stored a batch at a time. */
+            (r = sd_event_source_set_priority(d.drain, SD_EVENT_PRIORITY_IDLE)) < 0 ||
             (r = executor_start(d.event, on_activation_done, &d, &d.executor)) < 0 ||
             (r = sd_event_set_watchdog(d.event, true)) < 0) {
                 fprintf(stderr, "aksesd: event loop: %s\n", strerror(-r));
@@ -1479,6 +1698,11 @@ int daemon_run(const struct daemon_options *opts)
         sd_event_source_set_enabled(d.deadline_timer, SD_EVENT_OFF);
         sd_event_source_set_enabled(d.space_timer, SD_EVENT_OFF);
         sd_event_source_set_enabled(d.retry_timer, SD_EVENT_OFF);
+        sd_event_source_set_enabled(d.drain, SD_EVENT_OFF);
+        if (!(d.queue = calloc(INTAKE_QUEUE, sizeof(*d.queue)))) {
+                fprintf(stderr, "aksesd: out of memory\n");
+                goto out;
+        }
 
         /* Resume everything left before taking anything new: half-done
          * intakes, claimed files, then the open requests' deadlines. */
@@ -1488,6 +1712,7 @@ int daemon_run(const struct daemon_options *opts)
          * find its request still in open/, before finished ones are closed. */
         d.resuming = true;
         scan_dir(&d, d.spool.work_fd, process_work_file);
+        intake_commit(&d);
         d.resuming = false;
         reindex_all(&d);
 
@@ -1498,6 +1723,7 @@ int daemon_run(const struct daemon_options *opts)
                 goto out;
         }
         scan_dir(&d, d.spool.drop_fd, take_file);
+        intake_commit(&d);
         on_deadline(d.deadline_timer, 0, &d);
         on_period(d.period_timer, 0, &d);       /* catches up on a period that ended while down */
 
@@ -1514,7 +1740,12 @@ out:
         sd_event_source_unref(d.period_timer);
         sd_event_source_unref(d.deadline_timer);
         sd_event_source_unref(d.space_timer);
+        sd_event_source_unref(d.drain);
         sd_event_unref(d.event);
+        if (d.queue)
+                clear_queue(&d);        /* left in drop/: taken at the next start */
+        free(d.queue);
+        free(d.batch);
         spool_close(&d.spool);
         policy_free(d.policy);
         free(d.open);

@@ -97,7 +97,9 @@ int write_all_fd(int fd, const void *buf, size_t len)
         return 0;
 }
 
-int write_file_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode)
+/* Temp file, rename over name; with durable, fsync of the file before the
+ * rename and of the directory after it. */
+static int write_file(int dirfd, const char *name, const void *buf, size_t len, mode_t mode, bool durable)
 {
         char tmp[512];
         unsigned char rnd[6];
@@ -111,7 +113,7 @@ int write_file_atomic(int dirfd, const char *name, const void *buf, size_t len, 
         int r = write_all_fd(fd, buf, len);
         if (r == 0 && fchmod(fd, mode) < 0)     /* umask must not widen or narrow it */
                 r = -errno;
-        if (r == 0 && fsync(fd) < 0)
+        if (r == 0 && durable && fsync(fd) < 0)
                 r = -errno;
         if (close(fd) < 0 && r == 0)
                 r = -errno;
@@ -121,10 +123,22 @@ int write_file_atomic(int dirfd, const char *name, const void *buf, size_t len, 
                 unlinkat(dirfd, tmp, 0);
                 return r;
         }
+        if (!durable)
+                return 0;
         int dfd = dirfd == AT_FDCWD ? open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : dirfd;
         if (dfd >= 0 && fsync(dfd) < 0)
                 r = -errno;
         if (dirfd == AT_FDCWD && dfd >= 0)
                 close(dfd);
         return r;
+}
+
+int write_file_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode)
+{
+        return write_file(dirfd, name, buf, len, mode, true);
+}
+
+int write_file_visible(int dirfd, const char *name, const void *buf, size_t len, mode_t mode)
+{
+        return write_file(dirfd, name, buf, len, mode, false);
 }

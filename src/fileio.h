@@ -27,6 +27,12 @@ int read_file_checked(int dirfd, const char *name, size_t max, char **ret, size_
 int write_file_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode)
         __attribute__((warn_unused_result));
 
+/* The same without any fsync: the file appears whole or not at all, but
+ * is durable only once the caller syncs (the intake's group commit,
+ * spool_sync).  For files that nothing relies on before that sync. */
+int write_file_visible(int dirfd, const char *name, const void *buf, size_t len, mode_t mode)
+        __attribute__((warn_unused_result));
+
 /* write(2) until done, retrying EINTR. */
 int write_all_fd(int fd, const void *buf, size_t len) __attribute__((warn_unused_result));
 

@@ -90,11 +90,25 @@ static int fsync_fd(int fd)
         return fsync(fd) < 0 ? -errno : 0;
 }
 
+/* rename(2) that never replaces what is at the target. */
+static int rename_noreplace(int olddfd, const char *old, int newdfd, const char *new)
+{
+        if (renameat2(olddfd, old, newdfd, new, RENAME_NOREPLACE) == 0)
+                return 0;
+        if (errno != EINVAL)
+                return -errno;
+        /* A file system without RENAME_NOREPLACE: the same check, not atomic
+         * (only the daemon writes where this is used). */
+        if (faccessat(newdfd, new, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+                return -EEXIST;
+        return renameat(olddfd, old, newdfd, new) < 0 ? -errno : 0;
+}
+
 int spool_claim(struct spool *s, const char *name)
 {
-        if (renameat(s->drop_fd, name, s->work_fd, name) < 0)
-                return -errno;
-        return 0;
+        /* Never over a file of the same name still waiting in work/ for its
+         * batch: that would lose it. */
+        return rename_noreplace(s->drop_fd, name, s->work_fd, name);
 }
 
 /* The id counter lives in drop/.seq: submitters (aksesctl submit, as a
@@ -130,7 +144,8 @@ static bool seq_read(int fd, char day[9], unsigned long *last)
         return sscanf(buf, "%8s %lu", day, last) == 2;
 }
 
-int spool_next_id(struct spool *s, time_t now, char id[REQUEST_ID_LEN + 1])
+/* Takes n ids with one update of the record; fsynced only when durable. */
+static int seq_take(struct spool *s, time_t now, size_t n, char (*ids)[REQUEST_ID_LEN + 1], bool durable)
 {
         int fd = seq_open(s, true);
         if (fd < 0)
@@ -148,16 +163,30 @@ int spool_next_id(struct spool *s, time_t now, char id[REQUEST_ID_LEN + 1])
         if (seq_read(fd, day, &last) && strcmp(day, today) == 0)
                 next = last + 1;
         int r = -EOVERFLOW;
-        if (next <= 999999) {
+        unsigned long top = n > 0 && n <= 999999 ? next + n - 1 : 1000000;
+        if (top <= 999999) {
                 char rec[SEQ_RECORD + 1];
-                snprintf(rec, sizeof(rec), "%s %06lu%*s\n", today, next, SEQ_RECORD - 16, "");
+                snprintf(rec, sizeof(rec), "%s %06lu%*s\n", today, top, SEQ_RECORD - 16, "");
                 /* One write of a sector-sized record: all of it lands or none. */
-                r = pwrite(fd, rec, SEQ_RECORD, 0) == SEQ_RECORD && fsync(fd) == 0 ? 0 : -EIO;
-                if (r == 0)
-                        snprintf(id, REQUEST_ID_LEN + 1, "REQ-%s-%06lu", today, next);
+                r = pwrite(fd, rec, SEQ_RECORD, 0) == SEQ_RECORD && (!durable || fsync(fd) == 0) ? 0 : -EIO;
+                for (unsigned long v = next; r == 0 && v <= top; v++) {
+                        char one[32];
+                        snprintf(one, sizeof(one), "REQ-%s-%06lu", today, v);
+                        memcpy(ids[v - next], one, REQUEST_ID_LEN + 1);
+                }
         }
         close(fd);      /* releases the lock */
         return r;
+}
+
+int spool_next_id(struct spool *s, time_t now, char id[REQUEST_ID_LEN + 1])
+{
+        return seq_take(s, now, 1, (char (*)[REQUEST_ID_LEN + 1])id, true);
+}
+
+int spool_next_ids(struct spool *s, time_t now, size_t n, char (*ids)[REQUEST_ID_LEN + 1])
+{
+        return seq_take(s, now, n, ids, false);
 }
 
 bool spool_id_allocated(struct spool *s, const char *id)
@@ -174,7 +203,7 @@ bool spool_id_allocated(struct spool *s, const char *id)
         return ok;
 }
 
-int spool_store_request(struct spool *s, const char *work_name, const struct req_state *st, const char *bytes,
+int spool_stage_request(struct spool *s, const char *work_name, const struct req_state *st, const char *bytes,
                         size_t nbytes)
 {
         char tmp[64], buf[STATE_MAX_BYTES];
@@ -182,36 +211,47 @@ int spool_store_request(struct spool *s, const char *work_name, const struct req
         size_t len = state_format(st, buf, sizeof(buf));
         if (len == 0)
                 return -E2BIG;
-        if (mkdirat(s->open_fd, tmp, 0750) < 0 && errno != EEXIST)
+        /* Never into a staging directory left over: its incoming may be
+         * someone's request (spool_recover deals with it at the next start). */
+        if (mkdirat(s->open_fd, tmp, 0750) < 0)
                 return -errno;
         int dfd = openat(s->open_fd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (dfd < 0)
                 return -errno;
         int r = 0;
-        if (mkdirat(dfd, "dispositions", 0750) < 0 && errno != EEXIST)
+        if (mkdirat(dfd, "dispositions", 0750) < 0)
                 r = -errno;
         if (r == 0)
-                r = write_file_atomic(dfd, "state", buf, len, 0640);
-        /* The dropped file leaves work/ first (so it is never taken twice),
-         * then the daemon stores its own copy of the bytes it validated: the
-         * submitter keeps no handle on what was stored, and the daemon
-         * needs no right to chmod or chown someone else's file. */
+                r = write_file_visible(dfd, "state", buf, len, 0640);
+        /* The dropped file leaves work/ first (so it is never taken twice)
+         * but is kept, as incoming, until the batch is durable; the daemon
+         * stores its own copy of the bytes it validated: the submitter keeps
+         * no handle on what was stored, and the daemon needs no right to
+         * chmod or chown someone else's file. */
         if (r == 0 && renameat(s->work_fd, work_name, dfd, "incoming") < 0)
                 r = -errno;
         if (r == 0)
-                r = write_file_atomic(dfd, "request.yaml", bytes, nbytes, 0440);
-        if (r == 0 && unlinkat(dfd, "incoming", 0) < 0)
-                r = -errno;
-        if (r == 0)
-                r = fsync_fd(dfd);
+                r = write_file_visible(dfd, "request.yaml", bytes, nbytes, 0440);
         close(dfd);
-        if (r == 0 && renameat(s->open_fd, tmp, s->open_fd, st->id) < 0)
-                r = -errno;
-        if (r == 0)
-                r = fsync_fd(s->open_fd);
-        if (r == 0)
-                r = fsync_fd(s->work_fd);
         return r;
+}
+
+int spool_sync(struct spool *s)
+{
+        /* One flush of the file system for a whole batch: far cheaper than a
+         * file and a directory fsync per file written (docs/DESIGN.md). */
+        return syncfs(s->root_fd) < 0 ? -errno : 0;
+}
+
+int spool_publish_request(struct spool *s, const char *id)
+{
+        char tmp[64], incoming[64];
+        snprintf(tmp, sizeof(tmp), ".new-%s", id);
+        int r = rename_noreplace(s->open_fd, tmp, s->open_fd, id);
+        if (r < 0)
+                return r;
+        snprintf(incoming, sizeof(incoming), "%s/incoming", id);
+        return unlinkat(s->open_fd, incoming, 0) < 0 ? -errno : 0;
 }
 
 int spool_quarantine(struct spool *s, int dirfd, const char *name, const char *reason, char *qname)
@@ -348,58 +388,206 @@ int spool_close_request(struct spool *s, const char *id)
         return r;
 }
 
-int spool_recover(struct spool *s, void (*done)(void *ctx, const char *id), void *ctx)
+/* Reads dfd/state and checks dfd/name against its digest.  1 when name
+ * holds exactly the request the state was made for, 0 when it does not
+ * (missing, short, other bytes), <0 when the state is unreadable. */
+static int stored_matches(int dfd, const char *name, struct req_state *st)
 {
-        int fd = dup(s->open_fd);
-        if (fd < 0)
-                return -errno;
-        DIR *d = fdopendir(fd);
+        char *buf = NULL, err[128];
+        size_t len;
+        int r = read_file_checked(dfd, "state", STATE_MAX_BYTES, &buf, &len, NULL, err, sizeof(err));
+        if (r < 0)
+                return r;
+        bool ok = state_parse(buf, len, st, err, sizeof(err));
+        free(buf);
+        if (!ok)
+                return -EBADMSG;
+        buf = NULL;
+        if (read_file_checked(dfd, name, 64 * 1024, &buf, &len, NULL, err, sizeof(err)) < 0)
+                return 0;
+        unsigned char digest[DIGEST_BYTES];
+        content_digest(buf, len, digest);
+        free(buf);
+        return memcmp(digest, st->digest, DIGEST_BYTES) == 0;
+}
+
+/* Removes what spool_stage_request put in open/.new-ID (never incoming). */
+static int remove_staged(struct spool *s, const char *name)
+{
+        int fd = openat(s->open_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
         if (!d) {
-                close(fd);
+                if (fd >= 0)
+                        close(fd);
                 return -errno;
         }
-        rewinddir(d);
+        struct dirent *e;
+        while ((e = readdir(d)))
+                if (strcmp(e->d_name, "state") == 0 || strcmp(e->d_name, "request.yaml") == 0 ||
+                    strncmp(e->d_name, ".tmp.", 5) == 0)
+                        unlinkat(fd, e->d_name, 0);
+        unlinkat(fd, "dispositions", AT_REMOVEDIR);
+        closedir(d);
+        return unlinkat(s->open_fd, name, AT_REMOVEDIR) < 0 ? -errno : 0;
+}
+
+/* open/.new-ID: an intake the crash interrupted before its batch was
+ * published.  Completed when what it holds is whole and its id is on
+ * record in drop/.seq; otherwise undone, the dropped file going back to
+ * work/ to be taken again. */
+static enum recover_what recover_staged(struct spool *s, const char *name, const char *id, const char **why)
+{
+        int dfd = openat(s->open_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (dfd < 0) {
+                *why = "cannot open its staging directory";
+                return RECOVER_STUCK;
+        }
+        struct req_state *st = malloc(sizeof(*st));
+        int whole = st ? stored_matches(dfd, "request.yaml", st) : -ENOMEM;
+        free(st);
+        bool incoming = faccessat(dfd, "incoming", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+        bool stored = faccessat(dfd, "request.yaml", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+        close(dfd);
+        /* An id the counter does not show (a power loss took back its
+         * update) would be handed out again: such a request is taken anew
+         * from its dropped file. */
+        bool allocated = spool_id_allocated(s, id);
+        if (whole == 1 && (allocated || !incoming)) {
+                char in[300];
+                if (rename_noreplace(s->open_fd, name, s->open_fd, id) < 0) {
+                        *why = "cannot rename it into place";
+                        return RECOVER_STUCK;
+                }
+                snprintf(in, sizeof(in), "%s/incoming", id);
+                unlinkat(s->open_fd, in, 0);
+                return RECOVER_COMPLETED;
+        }
+        if (incoming) {
+                /* Under its id's name only when that id is on record, so it
+                 * keeps it; else a name that asks for a fresh one. */
+                char in[300], back[300];
+                snprintf(in, sizeof(in), "%s/incoming", name);
+                snprintf(back, sizeof(back), "%s%s.yaml", allocated ? "" : "recovered-", id);
+                if (rename_noreplace(s->open_fd, in, s->work_fd, back) < 0) {
+                        *why = "cannot move its dropped file back to work/";
+                        return RECOVER_STUCK;
+                }
+        } else if (stored) {
+                /* Not whole, and nothing to redo it from (aksesd before
+                 * group commit made it durable, then removed the file). */
+                *why = "its stored request does not match its state, and the dropped file is gone";
+                return RECOVER_STUCK;
+        }
+        /* Otherwise the dropped file is still in work/ and is taken again. */
+        if (remove_staged(s, name) < 0) {
+                *why = "cannot remove its staging directory";
+                return RECOVER_STUCK;
+        }
+        return RECOVER_UNDONE;
+}
+
+/* open/ID that still holds incoming: published, but the crash came before
+ * the dropped file was removed.  The stored copy is checked against the
+ * state's digest and restored from the dropped file when it is not whole. */
+static enum recover_what recover_incoming(struct spool *s, const char *id, const char **why)
+{
+        int dfd = openat(s->open_fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (dfd < 0)
+                return RECOVER_NONE;
+        enum recover_what what = RECOVER_NONE;
+        struct req_state *st = NULL;
+        if (faccessat(dfd, "incoming", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+                goto out;
+        what = RECOVER_STUCK;
+        st = malloc(sizeof(*st));
+        int whole = st ? stored_matches(dfd, "request.yaml", st) : -ENOMEM;
+        if (whole < 0) {
+                *why = "its state is unreadable; the dropped file is kept as incoming";
+                goto out;
+        }
+        if (whole == 0) {
+                char *buf = NULL, err[128];
+                size_t len;
+                unsigned char digest[DIGEST_BYTES];
+                if (read_file_checked(dfd, "incoming", 64 * 1024, &buf, &len, NULL, err, sizeof(err)) < 0) {
+                        *why = "its stored request is not whole and the dropped file is unreadable";
+                        goto out;
+                }
+                content_digest(buf, len, digest);
+                int r = memcmp(digest, st->digest, DIGEST_BYTES) == 0 ?
+                        write_file_atomic(dfd, "request.yaml", buf, len, 0440) : -EBADMSG;
+                free(buf);
+                if (r < 0) {
+                        *why = r == -EBADMSG ? "neither its stored request nor the dropped file matches the state's digest; both kept" :
+                                               "its stored request is not whole and cannot be restored";
+                        goto out;
+                }
+        }
+        if (unlinkat(dfd, "incoming", 0) < 0) {
+                *why = "cannot remove the dropped file";
+                goto out;
+        }
+        what = whole == 0 ? RECOVER_RESTORED : RECOVER_COMPLETED;
+out:
+        free(st);
+        close(dfd);
+        return what;
+}
+
+struct recovered {
+        char id[REQUEST_ID_LEN + 1];
+        enum recover_what what;
+        const char *why;
+};
+
+int spool_recover(struct spool *s, void (*report)(void *ctx, const char *id, enum recover_what what, const char *why),
+                  void *ctx)
+{
+        int fd = openat(s->open_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        if (!d) {
+                if (fd >= 0)
+                        close(fd);
+                return -errno;
+        }
+        struct recovered *v = NULL;
+        size_t n = 0, cap = 0;
         struct dirent *e;
         int r = 0;
         while ((e = readdir(d))) {
-                if (strncmp(e->d_name, ".new-", 5) != 0)
-                        continue;
-                const char *id = e->d_name + 5;
+                bool staged = strncmp(e->d_name, ".new-", 5) == 0;
+                const char *id = staged ? e->d_name + 5 : e->d_name;
                 if (!request_id_valid(id, strlen(id)))
                         continue;
-                char path[300], incoming[300];
-                snprintf(path, sizeof(path), "%s/request.yaml", e->d_name);
-                snprintf(incoming, sizeof(incoming), "%s/incoming", e->d_name);
-                if (faccessat(s->open_fd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-                        /* Complete but not yet renamed: finish it. */
-                        unlinkat(s->open_fd, incoming, 0);
-                        if (renameat(s->open_fd, e->d_name, s->open_fd, id) < 0) {
-                                r = -errno;
-                                continue;
+                const char *why = NULL;
+                enum recover_what what = staged ? recover_staged(s, e->d_name, id, &why) : recover_incoming(s, id, &why);
+                if (what == RECOVER_NONE || what == RECOVER_UNDONE)
+                        continue;
+                if (what == RECOVER_STUCK)
+                        r = -EIO;
+                if (n == cap) {
+                        size_t c = cap ? cap * 2 : 16;
+                        struct recovered *nv = realloc(v, c * sizeof(*nv));
+                        if (!nv) {
+                                r = -ENOMEM;
+                                continue;       /* done all the same, only not reported */
                         }
-                        if (done)
-                                done(ctx, id);
-                } else {
-                        /* Not stored yet: the dropped file goes back to work/
-                         * under its id's name (still allocated to it) and is
-                         * taken again. */
-                        char back[64];
-                        snprintf(back, sizeof(back), "%s.yaml", id);
-                        if (renameat(s->open_fd, incoming, s->work_fd, back) < 0 && errno != ENOENT) {
-                                r = -errno;
-                                continue;
-                        }
-                        char sub[300];
-                        snprintf(sub, sizeof(sub), "%s/state", e->d_name);
-                        unlinkat(s->open_fd, sub, 0);
-                        snprintf(sub, sizeof(sub), "%s/dispositions", e->d_name);
-                        unlinkat(s->open_fd, sub, AT_REMOVEDIR);
-                        if (unlinkat(s->open_fd, e->d_name, AT_REMOVEDIR) < 0)
-                                r = -errno;
+                        v = nv;
+                        cap = c;
                 }
+                memcpy(v[n].id, id, REQUEST_ID_LEN);   /* request_id_valid: exactly that long */
+                v[n].id[REQUEST_ID_LEN] = '\0';
+                v[n].what = what;
+                v[n++].why = why;
         }
         closedir(d);
-        fsync(s->open_fd);
+        /* Durable before anything is journaled about it. */
+        int rs = spool_sync(s);
+        if (rs < 0)
+                r = rs;
+        for (size_t i = 0; report && i < n; i++)
+                report(ctx, v[i].id, v[i].what, v[i].why);
+        free(v);
         return r;
 }
 

@@ -12,9 +12,10 @@
  *                that submitters (who may write only drop/) can take ids too
  *
  * Every change is atomic and durable (temp file or temp directory,
- * fsync, rename, fsync of the directory), so a crash at any point leaves
- * each file in exactly one place, and spool_recover() finishes or undoes
- * what was half done.
+ * fsync, rename, fsync of the directory; for a batch of new requests one
+ * sync of the file system for all), so a crash at any point leaves each
+ * file in exactly one place, and spool_recover() finishes or undoes what
+ * was half done.
  */
 #ifndef AKSESD_SPOOL_H
 #define AKSESD_SPOOL_H
@@ -37,7 +38,8 @@ int spool_open(const char *path, bool create, struct spool *s, char *err, size_t
         __attribute__((warn_unused_result));
 void spool_close(struct spool *s);
 
-/* Moves drop/name to work/name.  -ENOENT when someone else took it. */
+/* Moves drop/name to work/name.  -ENOENT when someone else took it,
+ * -EEXIST while a file of that name still waits in work/. */
 int spool_claim(struct spool *s, const char *name) __attribute__((warn_unused_result));
 
 /* Allocates the next request id for now's date, durably. */
@@ -47,10 +49,24 @@ int spool_next_id(struct spool *s, time_t now, char id[REQUEST_ID_LEN + 1]) __at
  * its file after the id it got; any other name is not trusted). */
 bool spool_id_allocated(struct spool *s, const char *id);
 
-/* Stores a new open/ID with state st and request.yaml = bytes (the
- * validated content of work/name, which leaves work/). */
-int spool_store_request(struct spool *s, const char *work_name, const struct req_state *st, const char *bytes,
+/* Allocates n request ids for now's date with one update of drop/.seq,
+ * NOT fsynced: the caller makes it durable (spool_sync) before any of
+ * the ids is used outside a staging directory (spool_recover takes a
+ * request anew when its id is not on record). */
+int spool_next_ids(struct spool *s, time_t now, size_t n, char (*ids)[REQUEST_ID_LEN + 1])
+        __attribute__((warn_unused_result));
+
+/* Intake with group commit (docs/DESIGN.md, "Write orders"), per batch:
+ *   spool_stage_request for each request: open/.new-ID with state and
+ *     request.yaml = bytes (the validated content of work/name), the
+ *     dropped file moved beside them as incoming; nothing fsynced;
+ *   spool_sync once: everything staged (and drop/.seq) is durable;
+ *   spool_publish_request for each: open/.new-ID -> open/ID, and only
+ *     then is incoming removed.  Then the request may be journaled. */
+int spool_stage_request(struct spool *s, const char *work_name, const struct req_state *st, const char *bytes,
                         size_t nbytes) __attribute__((warn_unused_result));
+int spool_sync(struct spool *s) __attribute__((warn_unused_result));
+int spool_publish_request(struct spool *s, const char *id) __attribute__((warn_unused_result));
 
 /* Moves dirfd/name to quarantine/ with a NAME.reason file beside it.
  * The quarantine name is derived from the file's inode, so retrying
@@ -84,9 +100,21 @@ int spool_close_request(struct spool *s, const char *id) __attribute__((warn_unu
 int spool_collect(struct spool *s, time_t from, time_t to, struct req_state **ret, size_t *n, size_t *skipped)
         __attribute__((warn_unused_result));
 
-/* Finishes or undoes half-done intakes (open/.new-*).  Calls done(id) for
- * each request it completed, so the caller can journal it. */
-int spool_recover(struct spool *s, void (*done)(void *ctx, const char *id), void *ctx);
+/* What spool_recover did about one request. */
+enum recover_what {
+        RECOVER_NONE,           /* nothing to do */
+        RECOVER_UNDONE,         /* staging removed; its file is taken again from work/ */
+        RECOVER_COMPLETED,      /* the intake was finished (not journaled yet) */
+        RECOVER_RESTORED,       /* the same, request.yaml restored from the dropped file */
+        RECOVER_STUCK,          /* left as found; why says what is wrong */
+};
+
+/* Finishes or undoes half-done intakes: open/.new-ID, and open/ID that
+ * still holds the dropped file as incoming.  Makes the result durable,
+ * then calls report for each request completed, restored or stuck, so
+ * the caller can journal it. */
+int spool_recover(struct spool *s, void (*report)(void *ctx, const char *id, enum recover_what what, const char *why),
+                  void *ctx);
 
 /* The name a disposition is stored under: "NN-STEP-DECISION.yaml". */
 void disposition_stored_name(char out[128], size_t index, const char *step, const char *decision);

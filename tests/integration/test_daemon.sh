@@ -252,6 +252,46 @@ test_kill9_between_steps_loses_and_repeats_nothing() {
         assert_eq 3 "$accepted" "each disposition journaled once"
 }
 
+# Group commit keeps each dropped file, as incoming, until its batch is
+# durable.  A crash after the batch was published but before those files
+# were removed leaves open/ID/incoming: start-up checks the stored copy
+# against the state's digest, restores it from incoming when it is torn
+# (as a power loss could leave it) and removes incoming.  A staging
+# directory whose request was not stored yet gives its file back to be
+# taken again.
+test_interrupted_intake_is_finished_from_the_dropped_file() {
+        fresh_spool
+        start_daemon
+        good=$(submit_example)
+        torn=$(submit_example)
+        wait_until step_is "$good" verifikasi
+        wait_until step_is "$torn" verifikasi
+        stop_daemon
+        src="$REPO/conf/examples/skpd-access.yaml"
+        cp "$src" "$AKSES_SPOOL/open/$good/incoming"
+        cp "$src" "$AKSES_SPOOL/open/$torn/incoming"
+        chmod u+w "$AKSES_SPOOL/open/$torn/request.yaml"
+        truncate -s 100 "$AKSES_SPOOL/open/$torn/request.yaml"
+        staged="REQ-$(date +%Y%m%d)-999990"     # an id the counter never gave out
+        mkdir "$AKSES_SPOOL/open/.new-$staged"
+        cp "$src" "$AKSES_SPOOL/open/.new-$staged/incoming"
+        start_daemon
+        wait_until test "$(ls "$AKSES_SPOOL/open" | wc -l)" -eq 3
+        stop_daemon
+
+        cmp -s "$src" "$AKSES_SPOOL/open/$torn/request.yaml" || fail "the torn request.yaml was not restored"
+        assert_eq 440 "$(stat -c %a "$AKSES_SPOOL/open/$torn/request.yaml")" "mode of the restored copy"
+        cmp -s "$src" "$AKSES_SPOOL/open/$good/request.yaml" || fail "the whole request.yaml was changed"
+        assert_eq "" "$(find "$AKSES_SPOOL/open" -name incoming)" "dropped files left behind"
+        assert_eq "" "$(find "$AKSES_SPOOL/open" -maxdepth 1 -name '.new-*')" "staging left behind"
+        assert_eq "" "$(find "$AKSES_SPOOL/work" "$AKSES_SPOOL/quarantine" -mindepth 1)" "nothing left in work/ or refused"
+        [ ! -d "$AKSES_SPOOL/open/$staged" ] || fail "an id the counter never gave out was kept"
+        assert_eq verifikasi "$(show_field "$torn" step)" "the restored request's step"
+        assert_eq verifikasi "$(show_field "$good" step)" "the other request's step"
+        restored=$(journal_of_test AKSES_REQUEST_ID="$torn" AKSES_EVENT=REQUEST_RECEIVED -o cat)
+        assert_contains "$restored" "request.yaml restored from the dropped file"
+}
+
 test_sighup_with_broken_policy_keeps_the_old_one() {
         fresh_spool
         start_daemon
