@@ -76,9 +76,12 @@ static int set_password(struct directory *dir, const struct policy *p, const cha
                 snprintf(err, errlen, "argon2id hashing failed (out of memory)");
                 return -EIO;
         }
-        const char *vals[] = { hash };
-        struct mod m = { MOD_REPLACE, "userPassword", vals, 1 };
-        int r = directory_modify(dir, dn, &m, 1, NULL, false, err, errlen);
+        /* With must_change, pwdReset goes in the same write (Relax control:
+         * it is an operational attribute), saving two round trips. */
+        const char *vals[] = { hash }, *reset[] = { "TRUE" };
+        struct mod m[2] = { { MOD_REPLACE, "userPassword", vals, 1 }, { MOD_REPLACE, "pwdReset", reset, 1 } };
+        bool must = p->passwords.must_change;
+        int r = directory_modify(dir, dn, m, must ? 2 : 1, NULL, must, err, errlen);
         sodium_memzero(hash, sizeof(hash));
         return r;
 }
@@ -106,27 +109,26 @@ static int apply_must_change(struct directory *dir, const struct policy *p, stru
 static int ensure_groups(struct directory *dir, struct account_plan *plan, struct activation_result *res,
                          char *err, size_t errlen)
 {
-        static const char *const attrs[] = { "objectClass", "member", "memberUid", NULL };
+        /* No read first: each value is added on its own, and one that is
+         * already there (a re-run, another worker) answers
+         * attributeOrValueExists.  Saves a round trip per group. */
         for (size_t i = 0; i < plan->n_groups; i++) {
-                struct entry *g = NULL;
-                int r = directory_read(dir, plan->groups[i].dn, attrs, plan->arena, &g, err, errlen);
-                if (r == -ENOENT) {
-                        snprintf(err, errlen, "group %s does not exist",
-                                 plan->groups[i].dn);
-                        return -EIO;
-                }
-                if (r < 0)
-                        return r;
                 struct mod *mods = NULL;
-                size_t n = provision_group_diff(plan, i, g, &mods);
-                if (n == 0)
-                        continue;
-                r = directory_modify(dir, plan->groups[i].dn, mods, n, NULL, false, err, errlen);
-                if (r == -EEXIST)       /* attributeOrValueExists: a retried write that had landed */
-                        r = 0;
-                if (r < 0)
-                        return r;
-                if (res->n_groups_joined < ACTIVATE_MAX_GROUPS)
+                size_t n = provision_group_diff(plan, i, NULL, &mods);
+                bool joined = false;
+                for (size_t k = 0; k < n; k++) {
+                        int r = directory_modify(dir, plan->groups[i].dn, &mods[k], 1, NULL, false, err, errlen);
+                        if (r == -ENOENT) {
+                                snprintf(err, errlen, "group %s does not exist", plan->groups[i].dn);
+                                return -EIO;
+                        }
+                        if (r == -EEXIST)
+                                continue;
+                        if (r < 0)
+                                return r;
+                        joined = true;
+                }
+                if (joined && res->n_groups_joined < ACTIVATE_MAX_GROUPS)
                         res->groups_joined[res->n_groups_joined++] = plan->groups[i].cn;
         }
         return 0;
@@ -221,8 +223,9 @@ void activate_account(struct directory *dir, const struct policy *p, struct acco
                 failed(res, -EIO, "%s", "out of secure memory for the password");
                 return;
         }
+        bool reset_done = p->passwords.storage == PASSWORD_ARGON2 && p->passwords.must_change;
         if ((r = set_password(dir, p, plan->entry.dn, pw, err, sizeof(err))) < 0 ||
-            (r = apply_must_change(dir, p, plan->arena, plan->entry.dn, err, sizeof(err))) < 0) {
+            (!reset_done && (r = apply_must_change(dir, p, plan->arena, plan->entry.dn, err, sizeof(err))) < 0)) {
                 password_free(pw);
                 failed(res, r, "%s", err);
                 return;
