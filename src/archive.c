@@ -245,101 +245,22 @@ static bool record_sig_ok(const struct record *r, const unsigned char pk[crypto_
 
 /* ---- the daemon's key ---- */
 
-/* Reads dirfd/daemon.key with key_load_secret's checks: no link, a
- * regular file owned by us that nobody else can read. */
+/* Reads dirfd/daemon.key with key_load_secret's checks (no link, a
+ * regular file owned by us that nobody else can read, whole), and that it
+ * is the daemon's own key. */
 static int load_daemon_key(int dirfd, struct secret_key **ret, char *err, size_t errlen)
 {
         struct secret_key *k = NULL;
-        char *buf = NULL;
-        unsigned char *seed_sk = NULL, seed_pk[crypto_sign_PUBLICKEYBYTES];
-        int r;
-        int fd = openat(dirfd, DAEMON_KEY_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0) {
-                r = -errno;
-                snprintf(err, errlen, "%s: %s", DAEMON_KEY_FILE, r == -ELOOP ? "is a symbolic link" : strerror(-r));
+        int r = key_load_secret_at(dirfd, DAEMON_KEY_FILE, &k, err, errlen);
+        if (r < 0)
                 return r;
+        if (strcmp(k->id, DAEMON_ID) != 0) {
+                snprintf(err, errlen, "%s: the key of '%s', not of '%s'", DAEMON_KEY_FILE, k->id, DAEMON_ID);
+                key_free_secret(k);
+                return -EINVAL;
         }
-        struct stat st;
-        if (fstat(fd, &st) < 0) {
-                r = -errno;
-                snprintf(err, errlen, "%s: %s", DAEMON_KEY_FILE, strerror(-r));
-                goto out;
-        }
-        r = -EPERM;
-        if (!S_ISREG(st.st_mode)) {
-                snprintf(err, errlen, "%s: not a regular file", DAEMON_KEY_FILE);
-                goto out;
-        }
-        if (st.st_uid != geteuid()) {
-                snprintf(err, errlen, "%s: owned by uid %u, expected %u (the daemon's user)", DAEMON_KEY_FILE,
-                         (unsigned)st.st_uid, (unsigned)geteuid());
-                goto out;
-        }
-        if (st.st_mode & 077) {
-                snprintf(err, errlen, "%s: readable by others (mode %03o); chmod 600 it", DAEMON_KEY_FILE,
-                         (unsigned)(st.st_mode & 0777));
-                goto out;
-        }
-        r = -ENOMEM;
-        buf = sodium_malloc(SECRET_FILE_MAX + 1);
-        k = sodium_malloc(sizeof(*k));
-        seed_sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
-        if (!buf || !k || !seed_sk) {
-                snprintf(err, errlen, "out of secure memory");
-                goto out;
-        }
-        size_t len = 0;
-        for (;;) {
-                ssize_t got = read(fd, buf + len, SECRET_FILE_MAX + 1 - len);
-                if (got < 0 && errno == EINTR)
-                        continue;
-                if (got < 0) {
-                        r = -errno;
-                        snprintf(err, errlen, "%s: %s", DAEMON_KEY_FILE, strerror(-r));
-                        goto out;
-                }
-                if (got == 0 || (len += (size_t)got) > SECRET_FILE_MAX)
-                        break;
-        }
-        r = -EINVAL;
-        if (len > SECRET_FILE_MAX || len < sizeof(SECRET_MAGIC) ||
-            memcmp(buf, SECRET_MAGIC, sizeof(SECRET_MAGIC) - 1) != 0) {
-                snprintf(err, errlen, "%s: not an aksesd secret key file", DAEMON_KEY_FILE);
-                goto out;
-        }
-        if (buf[len - 1] == '\n')
-                len--;
-        buf[len] = '\0';
-        char *id = buf + sizeof(SECRET_MAGIC) - 1;
-        char *sp = memchr(id, ' ', len - (size_t)(id - buf));
-        if (!sp || !actor_id_valid(id, (size_t)(sp - id)) || strncmp(sp + 1, "ed25519:", 8) != 0 ||
-            !b64_decode(sp + 9, len - (size_t)(sp + 9 - buf), k->sk, sizeof(k->sk))) {
-                snprintf(err, errlen, "%s: malformed aksesd secret key file", DAEMON_KEY_FILE);
-                goto out;
-        }
-        if ((size_t)(sp - id) != strlen(DAEMON_ID) || memcmp(id, DAEMON_ID, strlen(DAEMON_ID)) != 0) {
-                snprintf(err, errlen, "%s: the key of '%.*s', not of '%s'", DAEMON_KEY_FILE, (int)(sp - id), id,
-                         DAEMON_ID);
-                goto out;
-        }
-        /* The public half is stored in the secret key too: a damaged file
-         * whose halves disagree would sign records nobody can verify. */
-        crypto_sign_seed_keypair(seed_pk, seed_sk, k->sk);
-        if (sodium_memcmp(seed_sk, k->sk, crypto_sign_SECRETKEYBYTES) != 0) {
-                snprintf(err, errlen, "%s: damaged: its public half does not match its secret half", DAEMON_KEY_FILE);
-                goto out;
-        }
-        memcpy(k->id, DAEMON_ID, sizeof(DAEMON_ID));
-        crypto_sign_ed25519_sk_to_pk(k->pk, k->sk);
         *ret = k;
-        k = NULL;
-        r = 0;
-out:
-        close(fd);
-        sodium_free(buf);
-        sodium_free(k);
-        sodium_free(seed_sk);
-        return r;
+        return 0;
 }
 
 /* Writes a new daemon.key: complete in a temp file first, then moved in

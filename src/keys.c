@@ -131,12 +131,12 @@ out:
         return r;
 }
 
-int key_load_secret(const char *path, struct secret_key **ret, char *err, size_t errlen)
+int key_load_secret_at(int dirfd, const char *path, struct secret_key **ret, char *err, size_t errlen)
 {
         struct secret_key *k = NULL;
         char *buf = NULL;
         int r;
-        int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        int fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
         if (fd < 0) {
                 r = -errno;
                 snprintf(err, errlen, "%s: %s", path, r == -ELOOP ? "is a symbolic link" : strerror(-r));
@@ -202,6 +202,17 @@ int key_load_secret(const char *path, struct secret_key **ret, char *err, size_t
         memcpy(k->id, id, (size_t)(sp - id));
         k->id[sp - id] = '\0';
         crypto_sign_ed25519_sk_to_pk(k->pk, k->sk);
+        /* The secret key holds its public half too: a damaged file whose
+         * halves disagree would sign what nobody can verify. */
+        unsigned char seed_pk[crypto_sign_PUBLICKEYBYTES];
+        unsigned char *seed_sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+        bool whole = seed_sk && (crypto_sign_seed_keypair(seed_pk, seed_sk, k->sk), true) &&
+                     sodium_memcmp(seed_sk, k->sk, crypto_sign_SECRETKEYBYTES) == 0;
+        sodium_free(seed_sk);
+        if (!whole) {
+                snprintf(err, errlen, "%s: damaged: its public half does not match its secret half", path);
+                goto out;
+        }
         *ret = k;
         k = NULL;
         r = 0;
@@ -215,4 +226,9 @@ out:
 void key_free_secret(struct secret_key *k)
 {
         sodium_free(k);
+}
+
+int key_load_secret(const char *path, struct secret_key **ret, char *err, size_t errlen)
+{
+        return key_load_secret_at(AT_FDCWD, path, ret, err, errlen);
 }

@@ -44,6 +44,9 @@ int key_generate(const char *id, const char *prefix, char pub[KEY_PUBLIC_STRLEN]
  * returns -errno and a message in err. */
 int key_load_secret(const char *path, struct secret_key **ret, char *err, size_t errlen)
         __attribute__((warn_unused_result));
+/* The same for dirfd/path (AT_FDCWD: as key_load_secret). */
+int key_load_secret_at(int dirfd, const char *path, struct secret_key **ret, char *err, size_t errlen)
+        __attribute__((warn_unused_result));
 void key_free_secret(struct secret_key *k);
 
 #endif
