@@ -1146,6 +1146,7 @@ static void on_activation_done(void *ctx, struct job *job)
                 journal_event(&d->journal, EV_GROUP_CHANGED, LOG_NOTICE, &g, "%s: %s joined group %s", st.id,
                               job->plan->uid, job->res.groups_joined[i]);
         }
+        st.account = job->res.created ? ACCOUNT_CREATED : ACCOUNT_UPDATED;
         int r = finish_after_activation(d, &st, job);
         password_free(job->res.password);       /* wiped: the handover holds it now */
         job->res.password = NULL;

@@ -62,7 +62,7 @@
 /* Every sentence of the report, per query language. */
 struct lang {
         const char *code, *title, *to, *period, *until, *skpd, *all, *as_of;
-        const char *sec_skpd, *col_done, *col_rejected, *col_failed, *col_open, *col_total, *col_activated;
+        const char *sec_skpd, *col_done, *col_rejected, *col_failed, *col_open, *col_total, *col_activated, *col_changed;
         const char *col_name, *total, *proc1;
         const char *sec_steps, *col_step, *col_role, *col_standard, *col_measured, *col_within, *col_median;
         const char *col_worst, *steps_note, *chart;
@@ -88,6 +88,7 @@ static const struct lang LANG_TEXT_ID = {
         .col_open = "terbuka",
         .col_total = "jumlah",
         .col_activated = "akun diaktifkan",
+        .col_changed = "akun diubah",
         .col_name = "nama",
         .total = "Jumlah",
         .proc1 = "Prosedur 1: Manajemen Hak Akses",
@@ -137,6 +138,7 @@ static const struct lang LANG_TEXT_EN = {
         .col_open = "open",
         .col_total = "total",
         .col_activated = "accounts activated",
+        .col_changed = "accounts changed",
         .col_name = "name",
         .total = "Total",
         .proc1 = "Procedure 1: access rights management",
@@ -176,7 +178,8 @@ struct skpd_row {
         const char *code;               /* "" for Procedure 1 (no SKPD) */
         size_t rank;                    /* catalogue order; unknown codes after; Procedure 1 last */
         size_t count[4];                /* per enum req_status */
-        size_t activated;               /* skpd-access requests done */
+        size_t activated;               /* skpd-access requests done that created an account */
+        size_t changed;                 /* ... that updated an existing one */
 };
 
 struct step_stat {
@@ -378,7 +381,7 @@ static void csv_put(struct out *o, const char *s)
 
 /* --- tables (text and HTML) -------------------------------------------- */
 
-#define COLS_MAX 8
+#define COLS_MAX 9
 
 struct table {
         size_t ncols;
@@ -653,7 +656,9 @@ static int compute(struct out *o, const struct req_state *states, size_t n, stru
                 const struct workflow *w = &p->workflows[st->kind];
                 struct skpd_row *r = skpd_row_of(p, f, st->skpd);
                 r->count[st->status]++;
-                r->activated += st->kind == KIND_SKPD_ACCESS && st->status == STATUS_DONE;
+                bool granted = st->kind == KIND_SKPD_ACCESS && st->status == STATUS_DONE;
+                r->activated += granted && st->account != ACCOUNT_UPDATED;
+                r->changed += granted && st->account == ACCOUNT_UPDATED;
                 if (f->present[st->kind])
                         measure(p, f, st);
                 for (size_t k = 0; k < st->n_history && k < STATE_MAX_HISTORY; k++) {
@@ -721,11 +726,11 @@ static const char *waiting_for(struct out *o, const struct open_row *r)
 static void skpd_table(struct out *o, const struct figures *f, struct table *t)
 {
         const struct lang *L = o->L;
-        *t = (struct table){ .ncols = 8,
+        *t = (struct table){ .ncols = 9,
                              .head = { L->skpd, L->col_done, L->col_rejected, L->col_failed, L->col_open,
-                                       L->col_total, L->col_activated, L->col_name },
-                             .right = { false, true, true, true, true, true, true, false } };
-        size_t sum[4] = { 0 }, total = 0, activated = 0;
+                                       L->col_total, L->col_activated, L->col_changed, L->col_name },
+                             .right = { false, true, true, true, true, true, true, true, false } };
+        size_t sum[4] = { 0 }, total = 0, activated = 0, changed = 0;
         for (size_t i = 0; i < f->n_skpd; i++) {
                 const struct skpd_row *r = &f->skpd[i];
                 size_t n = r->count[0] + r->count[1] + r->count[2] + r->count[3];
@@ -733,14 +738,15 @@ static void skpd_table(struct out *o, const struct figures *f, struct table *t)
                         sum[k] += r->count[k];
                 total += n;
                 activated += r->activated;
+                changed += r->changed;
                 table_row(o, t, r->code[0] ? r->code : "-", fmt_cell(o, "%zu", r->count[STATUS_DONE]),
                           fmt_cell(o, "%zu", r->count[STATUS_REJECTED]), fmt_cell(o, "%zu", r->count[STATUS_FAILED]),
                           fmt_cell(o, "%zu", r->count[STATUS_OPEN]), fmt_cell(o, "%zu", n),
-                          fmt_cell(o, "%zu", r->activated), skpd_name(o, r->code));
+                          fmt_cell(o, "%zu", r->activated), fmt_cell(o, "%zu", r->changed), skpd_name(o, r->code));
         }
         table_row(o, t, L->total, fmt_cell(o, "%zu", sum[STATUS_DONE]), fmt_cell(o, "%zu", sum[STATUS_REJECTED]),
                   fmt_cell(o, "%zu", sum[STATUS_FAILED]), fmt_cell(o, "%zu", sum[STATUS_OPEN]),
-                  fmt_cell(o, "%zu", total), fmt_cell(o, "%zu", activated), "");
+                  fmt_cell(o, "%zu", total), fmt_cell(o, "%zu", activated), fmt_cell(o, "%zu", changed), "");
 }
 
 static void step_table(struct out *o, const struct figures *f, enum request_kind k, struct table *t)
@@ -1052,14 +1058,14 @@ static void html_report(struct out *o, const struct figures *f)
 
 enum csv_col {
         C_SECTION, C_SKPD, C_NAME, C_WORKFLOW, C_STEP, C_ROLE, C_ACTOR, C_REQUEST,
-        C_DONE, C_REJECTED, C_FAILED, C_OPEN, C_TOTAL, C_ACTIVATED,
+        C_DONE, C_REJECTED, C_FAILED, C_OPEN, C_TOTAL, C_ACTIVATED, C_CHANGED,
         C_STANDARD, C_MEASURED, C_WITHIN, C_WITHIN_PCT, C_MEDIAN, C_WORST,
         C_DEADLINE, C_OVERDUE, C_APPROVALS, C_REJECTIONS, C_COUNT
 };
 
 static const char *const CSV_HEAD[C_COUNT] = {
         "section", "skpd", "name", "workflow", "step", "role", "actor", "request",
-        "done", "rejected", "failed", "open", "total", "activated",
+        "done", "rejected", "failed", "open", "total", "activated", "changed",
         "standard_min", "measured", "within", "within_pct", "median_min", "worst_min",
         "deadline", "overdue", "approvals", "rejections",
 };
@@ -1089,6 +1095,7 @@ static void csv_report(struct out *o, const struct figures *f)
                         [C_OPEN] = fmt_cell(o, "%zu", r->count[STATUS_OPEN]),
                         [C_TOTAL] = fmt_cell(o, "%zu", r->count[0] + r->count[1] + r->count[2] + r->count[3]),
                         [C_ACTIVATED] = fmt_cell(o, "%zu", r->activated),
+                        [C_CHANGED] = fmt_cell(o, "%zu", r->changed),
                 };
                 csv_row(o, c);
         }

@@ -42,6 +42,13 @@ size_t state_format(const struct req_state *st, char *buf, size_t size)
         if (n < 0 || (size_t)n >= size)
                 return 0;
         size_t used = (size_t)n;
+        if (st->account != ACCOUNT_UNTOUCHED) {
+                n = snprintf(buf + used, size - used, "account %s\n",
+                             st->account == ACCOUNT_CREATED ? "created" : "updated");
+                if (n < 0 || (size_t)n >= size - used)
+                        return 0;
+                used += (size_t)n;
+        }
         for (size_t i = 0; i < st->n_history; i++) {
                 const struct history_entry *h = &st->history[i];
                 char nonce[2 * NONCE_BYTES + 1];
@@ -165,6 +172,11 @@ bool state_parse(const char *buf, size_t len, struct req_state *st, char *err, s
                 }
                 if (strcmp(line, "end") == 0)
                         break;
+                /* Optional, after the fixed lines: what activation did. */
+                if (strcmp(line, "account created") == 0 || strcmp(line, "account updated") == 0) {
+                        st->account = line[8] == 'c' ? ACCOUNT_CREATED : ACCOUNT_UPDATED;
+                        continue;
+                }
                 if (st->n_history == STATE_MAX_HISTORY) {
                         snprintf(err, errlen, "too many disposition lines");
                         return false;

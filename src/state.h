@@ -57,6 +57,7 @@ struct req_state {
         bool activation_due;            /* the activate step was approved: executor's turn */
         char forward_to[ACTOR_ID_MAX + 1];
         char reason[NOTE_MAX_CHARS * 4 + 1];    /* why it was rejected or failed */
+        enum { ACCOUNT_UNTOUCHED, ACCOUNT_CREATED, ACCOUNT_UPDATED } account;   /* what activation did */
         size_t n_history;
         struct history_entry history[STATE_MAX_HISTORY];
 };

@@ -127,6 +127,13 @@ test_second_request_updates_the_same_account() {
         assert_contains "$(ldap_admin ldapsearch -LLL -b "$dn" -s base aksesdRequestId)" "aksesdRequestId: $id2"
         assert_contains "$(journal_of_test AKSES_REQUEST_ID="$id2" AKSES_EVENT=ACCOUNT_ACTIVATED -o cat)" "updated"
         assert_eq 1 "$(ldap_admin ldapsearch -LLL -b "ou=people,$LDAP_BASE" '(employeeNumber=199001012015011002)' dn | grep -c '^dn:')" "one account"
+        # The period report counts one account activated and one changed.
+        today=$(date +%Y-%m-%d)
+        row=$(ctl report --from "$today" --to "$today" --format csv | tr -d '\r' | awk -F, '$1 == "skpd" && $2 == "DISKOMINFO"')
+        head=$(ctl report --from "$today" --to "$today" --format csv | head -1 | tr -d '\r')
+        col() { printf '%s\n' "$head" | tr ',' '\n' | grep -nx "$1" | cut -d: -f1; }
+        assert_eq 1 "$(printf '%s\n' "$row" | cut -d, -f"$(col activated)")" "accounts activated"
+        assert_eq 1 "$(printf '%s\n' "$row" | cut -d, -f"$(col changed)")" "accounts changed"
 }
 
 test_conflicting_uid_stops_the_request_untouched() {

@@ -111,7 +111,7 @@ static void finish(struct req_state *st, time_t when)
 
 /* The known set.  In the period 2026-12-01 .. 2026-12-07 (8 requests):
  *   1 BAPPEDA     done, every step within standard
- *   2 BAPPEDA     done, verifikasi took 40 minutes
+ *   2 BAPPEDA     done, verifikasi took 40 minutes; it updated an existing account
  *   3 BAPPEDA     rejected at verifikasi
  *   4 BAPPEDA     open at disposisi (super_admin), breached, overdue
  *   5 BKPSDM      done, verifikasi exactly 15:00 (within)
@@ -135,6 +135,7 @@ static size_t known_set(struct req_state *s)
         disp(st, 1, DECISION_APPROVE, "rina.wulandari", "agus.pratama", at(2, 10, 50, 0));
         disp(st, 2, DECISION_APPROVE, "agus.pratama", NULL, at(2, 10, 55, 0));
         finish(st, at(2, 10, 58, 0));
+        st->account = ACCOUNT_UPDATED;  /* an account changed, not activated */
 
         st = new_req(&s[n++], "REQ-20261203-000003", KIND_SKPD_ACCESS, "BAPPEDA", at(3, 8, 0, 0));
         disp(st, 0, DECISION_REJECT, "budi.santoso", NULL, at(3, 8, 3, 0));
@@ -366,7 +367,7 @@ static size_t assert_csv(const char *csv)
                 }
                 assert_true(s[0] == '\r' && s[1] == '\n');
                 s += 2;
-                assert_int_equal(fields, 24);
+                assert_int_equal(fields, 25);
                 records++;
         }
         return records;
@@ -497,10 +498,10 @@ static void test_skpd_filter(void **state)
         q.skpd = "BAPPEDA";
         char *out = render(s, n, &q);
         assert_non_null(strstr(out, "SKPD          : BAPPEDA — Badan Perencanaan Pembangunan Daerah\n"));
-        /* 2 done, 1 rejected, 0 failed, 1 open, 4 in all, 2 accounts */
-        assert_non_null(strstr(out, "   BAPPEDA        2        1      0        1       4                2  "
+        /* 2 done, 1 rejected, 0 failed, 1 open, 4 in all, 1 account activated, 1 changed */
+        assert_non_null(strstr(out, "   BAPPEDA        2        1      0        1       4                1            1  "
                                     "Badan Perencanaan Pembangunan Daerah\n"));
-        assert_non_null(strstr(out, "   Jumlah         2        1      0        1       4                2\n"));
+        assert_non_null(strstr(out, "   Jumlah         2        1      0        1       4                1            1\n"));
         assert_null(strstr(out, "BKPSDM"));
         assert_null(strstr(out, "DISKOMINFO"));
         assert_null(strstr(out, "superadmin-rotate"));
